@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WagtailClientPortalAppConfig(AppConfig):
+    name = "wagtail_clientportal"
+    label = "wagtail_clientportal"
+    verbose_name = _("Client portal")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks, signals  # noqa: F401  (registers checks and receivers)

@@ -1,0 +1,64 @@
+"""Every setting of the package, read in one place.
+
+Each accessor reads ``django.conf.settings`` at call time, so
+``override_settings`` in tests and per-process settings both work.
+
+==========================================  =========================================
+Setting                                     Default
+==========================================  =========================================
+``WAGTAILCLIENTPORTAL_STORAGE``             ``"clientportal"``: alias in ``STORAGES``
+                                            for private files (versions, invoices,
+                                            settlements). If the alias is missing, a
+                                            ``FileSystemStorage`` at
+                                            ``WAGTAILCLIENTPORTAL_PRIVATE_ROOT`` with no
+                                            base URL is used.
+``WAGTAILCLIENTPORTAL_PRIVATE_ROOT``        ``BASE_DIR / "private"`` (or ``./private``)
+``WAGTAILCLIENTPORTAL_FIRM_NAME``           ``"Kancelaria"``
+``WAGTAILCLIENTPORTAL_FIRM_LOGO``           ``""``: static path of the firm's logo
+``WAGTAILCLIENTPORTAL_ACTIVATION_TIMEOUT``  ``72 * 3600`` seconds
+``WAGTAILCLIENTPORTAL_NOTIFY_ITEM_TITLES``  ``False``: item titles stay out of emails
+``WAGTAILCLIENTPORTAL_DEFAULT_CURRENCY``    ``"PLN"``
+==========================================  =========================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+PREFIX = "WAGTAILCLIENTPORTAL_"
+
+
+def _get(name: str, default):
+    return getattr(settings, PREFIX + name, default)
+
+
+def storage_alias() -> str:
+    return _get("STORAGE", "clientportal")
+
+
+def private_root() -> Path:
+    base = getattr(settings, "BASE_DIR", None)
+    default = Path(base) / "private" if base else Path.cwd() / "private"
+    return Path(_get("PRIVATE_ROOT", default))
+
+
+def firm_name() -> str:
+    return _get("FIRM_NAME", "Kancelaria")
+
+
+def firm_logo() -> str:
+    return _get("FIRM_LOGO", "")
+
+
+def activation_timeout() -> int:
+    return int(_get("ACTIVATION_TIMEOUT", 72 * 3600))
+
+
+def notify_item_titles() -> bool:
+    return bool(_get("NOTIFY_ITEM_TITLES", False))
+
+
+def default_currency() -> str:
+    return _get("DEFAULT_CURRENCY", "PLN")

@@ -1,0 +1,56 @@
+"""One exception tree for the package.
+
+Each class also inherits the Django exception it means, so a view that lets one
+escape gets the right status from Django (PermissionDenied -> 403,
+ValidationError handled by forms) instead of a 500. Messages come from
+``ERRORS`` by stable code; tests assert the code, users read the translation.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+ERRORS = {
+    "permission_denied": _("You do not have permission to do this."),
+    "portal_of_other_client": _("The portal belongs to another client."),
+    "item_of_other_client": _("“%(item)s” belongs to another client than portal “%(portal)s”."),
+    "unknown_target": _("This kind of item cannot be shared."),
+    "nothing_selected": _("Select at least one item and one portal."),
+    "already_revoked": _("This share has already been revoked."),
+    "portal_name_taken": _("This client already has a portal with this name."),
+    "portal_user_exists": _("This person is already a portal user of this client."),
+    "portals_required": _("Choose at least one portal."),
+    "email_required": _("Enter an email address."),
+    "user_is_inactive_client": _("This client is not active."),
+    "document_has_no_file": _("The document has no file to copy."),
+    "share_refused": _("The share was refused."),
+}
+
+
+class ClientPortalError(Exception):
+    """Base of the package's errors; ``code`` is stable, ``message`` is translated."""
+
+    def __init__(self, code: str, message=None, **params):
+        self.code = code
+        self.params = params
+        text = message if message is not None else ERRORS[code]
+        self.message = text % params if params else text
+        super().__init__(str(self.message))
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class ClientPortalPermissionDenied(ClientPortalError, PermissionDenied):
+    def __init__(self, code: str = "permission_denied", message=None, **params):
+        super().__init__(code, message, **params)
+
+
+class ClientPortalValidationError(ClientPortalError, ValidationError):
+    """Bad input to a service: nothing was written."""
+
+    def __init__(self, code: str, message=None, **params):
+        ClientPortalError.__init__(self, code, message, **params)
+        ValidationError.__init__(self, self.message, code=code)
+
+    def __str__(self) -> str:
+        return str(self.message)

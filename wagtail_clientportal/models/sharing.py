@@ -1,0 +1,159 @@
+"""What is visible on which portal: one row per item and portal."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.documents import get_document_model_string
+
+from .clients import Portal
+from .documents import DocumentVersion
+from .invoices import Invoice, Settlement
+
+# The target columns, in a fixed order; exactly one is set on every row.
+TARGET_FIELDS = ("document", "document_version", "invoice", "settlement")
+
+
+def _exactly_one_target() -> Q:
+    condition = Q()
+    for field in TARGET_FIELDS:
+        only_this = Q(**{f"{field}__isnull": False})
+        for other in TARGET_FIELDS:
+            if other != field:
+                only_this &= Q(**{f"{other}__isnull": True})
+        condition |= only_this
+    return condition
+
+
+class ShareQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Not revoked and not past its expiry: what a portal may show right now."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+    def revoked(self):
+        return self.filter(revoked_at__isnull=False)
+
+    def of_kind(self, kind: str):
+        return self.filter(**{f"{kind}__isnull": False})
+
+
+class Share(models.Model):
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Document")
+        DOCUMENT_VERSION = "document_version", _("Document version")
+        INVOICE = "invoice", _("Invoice")
+        SETTLEMENT = "settlement", _("Settlement")
+
+    portal = models.ForeignKey(
+        Portal, on_delete=models.CASCADE, related_name="shares", verbose_name=_("portal")
+    )
+    document = models.ForeignKey(
+        get_document_model_string(),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="clientportal_shares",
+        verbose_name=_("document"),
+    )
+    document_version = models.ForeignKey(
+        DocumentVersion,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shares",
+        verbose_name=_("document version"),
+    )
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shares",
+        verbose_name=_("invoice"),
+    )
+    settlement = models.ForeignKey(
+        Settlement,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shares",
+        verbose_name=_("settlement"),
+    )
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("shared by"),
+    )
+    shared_at = models.DateTimeField(_("shared at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ShareQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        ordering = ["-shared_at", "-pk"]
+        permissions = [("share_items", _("Can share items on client portals and revoke them"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=_exactly_one_target(),
+                name="clientportal_share_exactly_one_target",
+                violation_error_message=_("A share has exactly one item."),
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=["portal", field],
+                    condition=Q(revoked_at__isnull=True, **{f"{field}__isnull": False}),
+                    name=f"clientportal_share_one_active_{field}",
+                    violation_error_message=_("This item is already shared on this portal."),
+                )
+                for field in TARGET_FIELDS
+            ],
+        ]
+        indexes = [
+            # The portal listing: active shares of one portal, newest first.
+            models.Index(
+                fields=["portal", "-shared_at"],
+                condition=Q(revoked_at__isnull=True),
+                name="clientportal_share_portal_act",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} → {self.portal.name}"
+
+    @property
+    def kind(self) -> str:
+        for field in TARGET_FIELDS:
+            if getattr(self, f"{field}_id") is not None:
+                return field
+        raise ValueError("share without a target")
+
+    @property
+    def target(self):
+        return getattr(self, self.kind)
+
+    def get_kind_display(self) -> str:
+        return self.Kind(self.kind).label
+
+    def is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -1,0 +1,51 @@
+"""The only code that changes the portal's state.
+
+Every function here runs in one transaction, checks the acting staff user's
+permission first, and returns what it did. Views, admin actions and management
+commands all call these functions; none writes the models directly.
+"""
+
+from .access import (
+    AccessDecision,
+    accessible_portal_users,
+    check_portal_access,
+    record_access,
+    visible_shares,
+)
+from .portals import PortalDeletion, create_portal, delete_portal, plan_portal_deletion, rename_portal
+from .sharing import ShareResult, revoke_items, revoke_shares, share_items
+from .users import (
+    assign_portals,
+    block_portal_user,
+    create_portal_user,
+    delete_portal_user,
+    rename_portal_user,
+    set_access_expiry,
+    unblock_portal_user,
+)
+from .versions import snapshot_document
+
+__all__ = [
+    "AccessDecision",
+    "PortalDeletion",
+    "ShareResult",
+    "accessible_portal_users",
+    "assign_portals",
+    "block_portal_user",
+    "check_portal_access",
+    "create_portal",
+    "create_portal_user",
+    "delete_portal",
+    "delete_portal_user",
+    "plan_portal_deletion",
+    "record_access",
+    "rename_portal",
+    "rename_portal_user",
+    "revoke_items",
+    "revoke_shares",
+    "set_access_expiry",
+    "share_items",
+    "snapshot_document",
+    "unblock_portal_user",
+    "visible_shares",
+]

@@ -1,0 +1,126 @@
+"""What a portal user may see now (DESIGN rules 4 and 9), and the record of what they opened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ..models import AccessEvent, Portal, PortalUser, Share
+
+# Why access is refused; stable codes, checked in this order.
+NOT_AUTHENTICATED = "not_authenticated"
+NOT_VERIFIED = "otp_not_verified"
+NOT_A_PORTAL_USER = "not_a_portal_user"
+NOT_ACTIVATED = "not_activated"
+BLOCKED = "blocked"
+EXPIRED = "expired"
+NOT_ASSIGNED = "not_assigned"
+
+
+@dataclass(frozen=True)
+class AccessDecision:
+    portal_user: PortalUser | None
+    reason: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason is None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _is_verified(user) -> bool:
+    # django-otp's OTPMiddleware puts is_verified() on request.user; without it, no code was given.
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
+def _usable(today):
+    """Memberships that pass rule 9 apart from OTP and portal assignment."""
+    return Q(activated_at__isnull=False, is_blocked=False) & (
+        Q(access_expires_on__isnull=True) | Q(access_expires_on__gte=today)
+    )
+
+
+def check_portal_access(user, portal: Portal, *, today=None) -> AccessDecision:
+    """Rule 9 for one request: every condition, checked against the database now.
+
+    Nothing is cached on the session, so blocking, expiry, unassignment and
+    portal deletion take effect at the next request.
+    """
+    if user is None or not user.is_authenticated:
+        return AccessDecision(None, NOT_AUTHENTICATED)
+    if not _is_verified(user):
+        return AccessDecision(None, NOT_VERIFIED)
+    portal_user = (
+        PortalUser.objects.filter(user=user, client_id=portal.client_id)
+        .select_related("client")
+        .first()
+    )
+    if portal_user is None:
+        return AccessDecision(None, NOT_A_PORTAL_USER)
+    if portal_user.activated_at is None:
+        return AccessDecision(portal_user, NOT_ACTIVATED)
+    if portal_user.is_blocked:
+        return AccessDecision(portal_user, BLOCKED)
+    if portal_user.is_expired(today):
+        return AccessDecision(portal_user, EXPIRED)
+    if not portal_user.portals.filter(pk=portal.pk).exists():
+        return AccessDecision(portal_user, NOT_ASSIGNED)
+    return AccessDecision(portal_user)
+
+
+def accessible_portal_users(user, *, today=None) -> QuerySet[PortalUser]:
+    """The memberships through which ``user`` may enter some portal now (the portal choice)."""
+    if user is None or not user.is_authenticated or not _is_verified(user):
+        return PortalUser.objects.none()
+    today = today or timezone.localdate()
+    return (
+        PortalUser.objects.filter(_usable(today), user=user)
+        .select_related("client")
+        .prefetch_related("portals")
+    )
+
+
+def visible_shares(portal_user: PortalUser, portal: Portal, *, now=None) -> QuerySet[Share]:
+    """Exactly the active shares of ``portal``, if ``portal_user`` may use it now; else none.
+
+    There is no permission system inside a portal (rule 4): an assigned user sees
+    every active share of the portal and nothing else. OTP is a request matter,
+    checked by ``check_portal_access``.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    allowed = PortalUser.objects.filter(
+        _usable(today), pk=portal_user.pk, portals=portal, client_id=portal.client_id
+    ).exists()
+    if not allowed:
+        return Share.objects.none()
+    return Share.objects.filter(portal=portal).active(now)
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_access(portal_user: PortalUser, share: Share, action: str, request=None) -> AccessEvent:
+    """Write the audit row, copying names so it stays readable after deletions."""
+    target = share.target
+    user = portal_user.user
+    return AccessEvent.objects.create(
+        share=share,
+        portal_user=portal_user,
+        user=user,
+        action=action,
+        ip_address=_client_ip(request) if request else None,
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:512],
+        user_email=portal_user.email,
+        user_name=portal_user.full_name,
+        client_name=share.portal.client.name,
+        portal_name=share.portal.name,
+        item_kind=share.kind,
+        item_title=str(getattr(target, "title", None) or target)[:255],
+    )

@@ -1,0 +1,125 @@
+"""Creating, renaming and deleting portals (DESIGN rules 1, 2 and 7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+
+from .. import hooks
+from ..exceptions import ClientPortalValidationError
+from ..models import Client, Portal, PortalUser
+from ..permissions import MANAGE_PORTALS, is_staff_login, require
+
+
+@dataclass
+class PortalDeletion:
+    """What deleting a portal does (or did): shown to staff before and after."""
+
+    portal_id: int
+    portal_name: str
+    client_name: str
+    active_shares: int = 0
+    # Users who keep access to other portals of the client; they only lose this one.
+    unassigned: list[PortalUser] = field(default_factory=list)
+    # Users whose only portal this is: deleted with it (rule 7).
+    deleted: list[PortalUser] = field(default_factory=list)
+    # Of those, the logins deleted too (not needed by another client or by staff).
+    deleted_login_ids: list[int] = field(default_factory=list)
+
+    @property
+    def users_losing_access(self) -> int:
+        return len(self.unassigned) + len(self.deleted)
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ClientPortalValidationError("nothing_selected")
+    return name
+
+
+def _name_taken(client_id: int, name: str, exclude_pk: int | None = None) -> bool:
+    qs = Portal.objects.filter(client_id=client_id, name__iexact=name)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+@transaction.atomic
+def create_portal(actor, client: Client, name: str, description: str = "") -> Portal:
+    require(actor, MANAGE_PORTALS)
+    name = _clean_name(name)
+    if _name_taken(client.pk, name):
+        raise ClientPortalValidationError("portal_name_taken")
+    try:
+        with transaction.atomic():
+            return Portal.objects.create(
+                client=client, name=name, description=description or "", created_by=actor
+            )
+    except IntegrityError:  # a concurrent create with the same name
+        raise ClientPortalValidationError("portal_name_taken") from None
+
+
+@transaction.atomic
+def rename_portal(actor, portal: Portal, name: str, description: str | None = None) -> Portal:
+    require(actor, MANAGE_PORTALS)
+    name = _clean_name(name)
+    if _name_taken(portal.client_id, name, exclude_pk=portal.pk):
+        raise ClientPortalValidationError("portal_name_taken")
+    portal.name = name
+    fields = ["name"]
+    if description is not None:
+        portal.description = description
+        fields.append("description")
+    portal.save(update_fields=fields)
+    return portal
+
+
+def plan_portal_deletion(portal: Portal) -> PortalDeletion:
+    """The consequences of deleting ``portal``, computed from the data; writes nothing."""
+    users = list(
+        PortalUser.objects.filter(portals=portal)
+        .select_related("user")
+        .annotate(portal_count=Count("portals", distinct=True))
+        .order_by("last_name", "first_name")
+    )
+    only_here = [u for u in users if u.portal_count == 1]
+    login_ids = {u.user_id for u in only_here}
+    # A login stays if the person is a portal user of another client or is staff.
+    kept = set(
+        PortalUser.objects.filter(user_id__in=login_ids)
+        .exclude(client_id=portal.client_id)
+        .values_list("user_id", flat=True)
+    )
+    kept |= {u.user_id for u in only_here if is_staff_login(u.user)}
+    return PortalDeletion(
+        portal_id=portal.pk,
+        portal_name=portal.name,
+        client_name=portal.client.name,
+        active_shares=portal.shares.active().count(),
+        unassigned=[u for u in users if u.portal_count > 1],
+        deleted=only_here,
+        deleted_login_ids=sorted(login_ids - kept),
+    )
+
+
+@transaction.atomic
+def delete_portal(actor, portal: Portal) -> PortalDeletion:
+    """Delete the portal, its shares and the users it alone gave access to (rule 7).
+
+    Documents, versions, invoices and settlements are never touched: shares only
+    point at them. Access events keep their copied names after the shares go.
+    """
+    require(actor, MANAGE_PORTALS)
+    portal = Portal.objects.select_for_update().select_related("client").get(pk=portal.pk)
+    plan = plan_portal_deletion(portal)
+    PortalUser.objects.filter(pk__in=[u.pk for u in plan.deleted]).delete()
+    if plan.deleted_login_ids:
+        from django.contrib.auth import get_user_model
+
+        get_user_model().objects.filter(pk__in=plan.deleted_login_ids).delete()
+    portal.delete()
+    hooks.run(hooks.AFTER_PORTAL_DELETE, actor=actor, result=plan)
+    return plan

@@ -1,0 +1,194 @@
+"""Putting items on portals and taking them off again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.documents import get_document_model
+
+from .. import hooks
+from ..exceptions import ClientPortalValidationError
+from ..models import DocumentVersion, Invoice, Portal, Settlement, Share
+from ..models.sharing import TARGET_FIELDS
+from ..permissions import SHARE_ITEMS, require
+
+
+@dataclass
+class ShareResult:
+    created: list[Share] = field(default_factory=list)
+    already_active: list[Share] = field(default_factory=list)
+    portals: list[Portal] = field(default_factory=list)
+
+    @property
+    def created_by_portal(self) -> dict[int, list[Share]]:
+        grouped: dict[int, list[Share]] = {}
+        for share in self.created:
+            grouped.setdefault(share.portal_id, []).append(share)
+        return grouped
+
+
+def target_field(item) -> str:
+    """Which Share column holds ``item``; refuses anything that is not shareable."""
+    if isinstance(item, get_document_model()):
+        return "document"
+    if isinstance(item, DocumentVersion):
+        return "document_version"
+    if isinstance(item, Invoice):
+        return "invoice"
+    if isinstance(item, Settlement):
+        return "settlement"
+    raise ClientPortalValidationError("unknown_target")
+
+
+def _owner_client_id(item, kind: str) -> int | None:
+    """Invoices and settlements belong to one client; documents belong to none."""
+    if kind == "invoice":
+        return item.client_id
+    if kind == "settlement":
+        return item.invoice.client_id
+    return None
+
+
+def _targets_filter(items_by_kind: dict[str, list]) -> Q:
+    condition = Q(pk__in=[])
+    for kind, items in items_by_kind.items():
+        condition |= Q(**{f"{kind}__in": [item.pk for item in items]})
+    return condition
+
+
+def _group(items: Iterable) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    seen: set[tuple[str, int]] = set()
+    for item in items:
+        if item is None or item.pk is None:
+            raise ClientPortalValidationError("unknown_target")
+        kind = target_field(item)
+        if (kind, item.pk) not in seen:
+            seen.add((kind, item.pk))
+            grouped.setdefault(kind, []).append(item)
+    return grouped
+
+
+@transaction.atomic
+def share_items(
+    actor, portals: Sequence[Portal], items: Iterable, *, expires_at=None
+) -> ShareResult:
+    """Share every item on every portal, in one transaction.
+
+    Idempotent: an item already actively shared on a portal stays as it is and is
+    reported in ``already_active``. A share that expired but was never revoked is
+    closed (revoked by ``actor``) and replaced, since it is no longer visible.
+    """
+    require(actor, SHARE_ITEMS)
+    portals = list(portals)
+    grouped = _group(items)
+    if not portals or not grouped:
+        raise ClientPortalValidationError("nothing_selected")
+
+    # Lock the portals: concurrent shares of the same item wait here instead of
+    # failing on the unique constraint, and a portal deleted meanwhile is noticed.
+    locked = {p.pk: p for p in Portal.objects.select_for_update().filter(pk__in=[p.pk for p in portals])}
+    if len(locked) != len({p.pk for p in portals}):
+        raise ClientPortalValidationError("unknown_target")
+    portals = [locked[p.pk] for p in portals if p.pk in locked]
+    portals = list({p.pk: p for p in portals}.values())
+
+    for kind, kind_items in grouped.items():
+        for item in kind_items:
+            owner = _owner_client_id(item, kind)
+            for portal in portals:
+                if owner is not None and owner != portal.client_id:
+                    raise ClientPortalValidationError(
+                        "item_of_other_client", item=str(item), portal=portal.name
+                    )
+
+    refusals = [r for r in hooks.run(hooks.BEFORE_SHARE, actor=actor, portals=portals, items=[
+        item for kind_items in grouped.values() for item in kind_items
+    ]) if r]
+    if refusals:
+        raise ClientPortalValidationError("share_refused", message=str(refusals[0]))
+
+    now = timezone.now()
+    existing = list(
+        Share.objects.filter(portal__in=portals, revoked_at__isnull=True)
+        .filter(_targets_filter(grouped))
+        .select_related("portal")
+    )
+    stale = [s for s in existing if not s.is_active(now)]
+    if stale:
+        Share.objects.filter(pk__in=[s.pk for s in stale]).update(revoked_at=now, revoked_by=actor)
+    active_keys = {
+        (s.portal_id, s.kind, getattr(s, f"{s.kind}_id")) for s in existing if s.is_active(now)
+    }
+
+    to_create = [
+        Share(
+            portal=portal,
+            shared_by=actor,
+            shared_at=now,
+            expires_at=expires_at,
+            **{kind: item},
+        )
+        for portal in portals
+        for kind, kind_items in grouped.items()
+        for item in kind_items
+        if (portal.pk, kind, item.pk) not in active_keys
+    ]
+    created = Share.objects.bulk_create(to_create, batch_size=500)
+    result = ShareResult(
+        created=created,
+        already_active=[s for s in existing if s.is_active(now)],
+        portals=portals,
+    )
+    hooks.run(hooks.AFTER_SHARE, actor=actor, result=result)
+    return result
+
+
+@transaction.atomic
+def revoke_shares(actor, shares: Iterable[Share]) -> list[Share]:
+    """Revoke the given shares; the rows stay for the audit. Revoking twice is an error."""
+    require(actor, SHARE_ITEMS)
+    ids = {s.pk for s in shares}
+    if not ids:
+        raise ClientPortalValidationError("nothing_selected")
+    rows = list(Share.objects.select_for_update().filter(pk__in=ids))
+    if len(rows) != len(ids):
+        raise ClientPortalValidationError("unknown_target")
+    if any(row.revoked_at is not None for row in rows):
+        raise ClientPortalValidationError("already_revoked")
+    return _revoke(actor, rows)
+
+
+@transaction.atomic
+def revoke_items(actor, items: Iterable, portals: Sequence[Portal] | None = None) -> list[Share]:
+    """Revoke the items from the given portals, or from every portal when ``portals`` is None.
+
+    Items that are not shared there are skipped: the bulk action may select a mix.
+    """
+    require(actor, SHARE_ITEMS)
+    grouped = _group(items)
+    if not grouped or (portals is not None and not portals):
+        raise ClientPortalValidationError("nothing_selected")
+    rows = Share.objects.select_for_update().filter(revoked_at__isnull=True)
+    rows = rows.filter(_targets_filter(grouped))
+    if portals is not None:
+        rows = rows.filter(portal__in=[p.pk for p in portals])
+    return _revoke(actor, list(rows))
+
+
+def _revoke(actor, rows: list[Share]) -> list[Share]:
+    now = timezone.now()
+    for row in rows:
+        row.revoked_at = now
+        row.revoked_by = actor
+    Share.objects.bulk_update(rows, ["revoked_at", "revoked_by"], batch_size=500)
+    if rows:
+        hooks.run(hooks.AFTER_REVOKE, actor=actor, shares=rows)
+    return rows
+
+
+__all__ = ["TARGET_FIELDS", "ShareResult", "revoke_items", "revoke_shares", "share_items"]
