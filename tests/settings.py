@@ -76,7 +76,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static-collected"
-MEDIA_ROOT = Path(os.environ.get("CLIENTPORTAL_TEST_MEDIA", "/tmp/wagtail-clientportal-tests/media"))
+MEDIA_ROOT = Path(
+    os.environ.get("CLIENTPORTAL_TEST_MEDIA", "/tmp/wagtail-clientportal-tests/media")
+)
 MEDIA_URL = "/media/"
 WAGTAILCLIENTPORTAL_PRIVATE_ROOT = MEDIA_ROOT.parent / "private"
 

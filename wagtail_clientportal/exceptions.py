@@ -20,7 +20,6 @@ ERRORS = {
     "portal_user_exists": _("This person is already a portal user of this client."),
     "portals_required": _("Choose at least one portal."),
     "email_required": _("Enter an email address."),
-    "user_is_inactive_client": _("This client is not active."),
     "document_has_no_file": _("The document has no file to copy."),
     "share_refused": _("The share was refused."),
 }

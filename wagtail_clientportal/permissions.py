@@ -17,6 +17,4 @@ def require(actor, perm: str) -> None:
 
 def is_staff_login(user) -> bool:
     """A login the firm needs for its own work: never deleted with a portal user."""
-    return bool(
-        user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin")
-    )
+    return bool(user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin"))

@@ -6,10 +6,16 @@ from django.core.files.storage.handler import InvalidStorageError
 from . import conf
 
 
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Local files with no URL at all: a stray ``.url`` fails loudly instead of leaking."""
+
+    def url(self, name):
+        raise NotImplementedError("Private files are served only through permission-checked views.")
+
+
 def get_private_storage() -> Storage:
     """Used as a callable ``storage=`` so migrations do not freeze a path or alias."""
     try:
         return storages[conf.storage_alias()]
     except InvalidStorageError:
-        # base_url=None: a stray .url() call fails instead of inventing a public link.
-        return FileSystemStorage(location=conf.private_root(), base_url=None)
+        return PrivateFileSystemStorage(location=conf.private_root())

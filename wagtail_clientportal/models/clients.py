@@ -67,7 +67,9 @@ class Portal(models.Model):
         verbose_name_plural = _("client portals")
         ordering = ["client__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "name"], name="clientportal_portal_name_unique")
+            models.UniqueConstraint(
+                fields=["client", "name"], name="clientportal_portal_name_unique"
+            )
         ]
         permissions = [("manage_portals", _("Can create and delete client portals"))]
 
@@ -119,7 +121,9 @@ class PortalUser(models.Model):
         verbose_name_plural = _("portal users")
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "client"], name="clientportal_portaluser_unique")
+            models.UniqueConstraint(
+                fields=["user", "client"], name="clientportal_portaluser_unique"
+            )
         ]
         permissions = [("manage_portal_users", _("Can create and delete portal users"))]
 

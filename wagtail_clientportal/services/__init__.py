@@ -12,7 +12,13 @@ from .access import (
     record_access,
     visible_shares,
 )
-from .portals import PortalDeletion, create_portal, delete_portal, plan_portal_deletion, rename_portal
+from .portals import (
+    PortalDeletion,
+    create_portal,
+    delete_portal,
+    plan_portal_deletion,
+    rename_portal,
+)
 from .sharing import ShareResult, revoke_items, revoke_shares, share_items
 from .users import (
     assign_portals,

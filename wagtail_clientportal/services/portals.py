@@ -79,10 +79,11 @@ def rename_portal(actor, portal: Portal, name: str, description: str | None = No
 
 def plan_portal_deletion(portal: Portal) -> PortalDeletion:
     """The consequences of deleting ``portal``, computed from the data; writes nothing."""
+    # Annotate before filtering: the count must see all portals, not only the filtered join.
     users = list(
-        PortalUser.objects.filter(portals=portal)
+        PortalUser.objects.annotate(portal_count=Count("portals", distinct=True))
+        .filter(portals=portal)
         .select_related("user")
-        .annotate(portal_count=Count("portals", distinct=True))
         .order_by("last_name", "first_name")
     )
     only_here = [u for u in users if u.portal_count == 1]

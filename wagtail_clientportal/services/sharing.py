@@ -64,9 +64,9 @@ def _group(items: Iterable) -> dict[str, list]:
     grouped: dict[str, list] = {}
     seen: set[tuple[str, int]] = set()
     for item in items:
-        if item is None or item.pk is None:
-            raise ClientPortalValidationError("unknown_target")
         kind = target_field(item)
+        if item.pk is None:  # unsaved: nothing a share could point at
+            raise ClientPortalValidationError("unknown_target")
         if (kind, item.pk) not in seen:
             seen.add((kind, item.pk))
             grouped.setdefault(kind, []).append(item)
@@ -91,11 +91,10 @@ def share_items(
 
     # Lock the portals: concurrent shares of the same item wait here instead of
     # failing on the unique constraint, and a portal deleted meanwhile is noticed.
-    locked = {p.pk: p for p in Portal.objects.select_for_update().filter(pk__in=[p.pk for p in portals])}
-    if len(locked) != len({p.pk for p in portals}):
+    wanted = {p.pk for p in portals}
+    portals = list(Portal.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
+    if len(portals) != len(wanted):
         raise ClientPortalValidationError("unknown_target")
-    portals = [locked[p.pk] for p in portals if p.pk in locked]
-    portals = list({p.pk: p for p in portals}.values())
 
     for kind, kind_items in grouped.items():
         for item in kind_items:
@@ -106,9 +105,10 @@ def share_items(
                         "item_of_other_client", item=str(item), portal=portal.name
                     )
 
-    refusals = [r for r in hooks.run(hooks.BEFORE_SHARE, actor=actor, portals=portals, items=[
-        item for kind_items in grouped.values() for item in kind_items
-    ]) if r]
+    all_items = [item for kind_items in grouped.values() for item in kind_items]
+    refusals = [
+        r for r in hooks.run(hooks.BEFORE_SHARE, actor=actor, portals=portals, items=all_items) if r
+    ]
     if refusals:
         raise ClientPortalValidationError("share_refused", message=str(refusals[0]))
 

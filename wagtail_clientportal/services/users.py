@@ -106,14 +106,21 @@ def unblock_portal_user(actor, portal_user: PortalUser) -> PortalUser:
 
 
 @transaction.atomic
-def set_access_expiry(actor, portal_user: PortalUser, expires_on: datetime.date | None) -> PortalUser:
+def set_access_expiry(
+    actor, portal_user: PortalUser, expires_on: datetime.date | None
+) -> PortalUser:
     return _update(actor, portal_user, access_expires_on=expires_on)
 
 
 @transaction.atomic
-def rename_portal_user(actor, portal_user: PortalUser, first_name: str, last_name: str) -> PortalUser:
+def rename_portal_user(
+    actor, portal_user: PortalUser, first_name: str, last_name: str
+) -> PortalUser:
     return _update(
-        actor, portal_user, first_name=(first_name or "").strip(), last_name=(last_name or "").strip()
+        actor,
+        portal_user,
+        first_name=(first_name or "").strip(),
+        last_name=(last_name or "").strip(),
     )
 
 

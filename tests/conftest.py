@@ -1,0 +1,109 @@
+import shutil
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from tests.factories import (
+    ClientFactory,
+    DocumentFactory,
+    PortalFactory,
+    PortalUserFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings, tmp_path):
+    """Every test writes its files to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.WAGTAILCLIENTPORTAL_PRIVATE_ROOT = tmp_path / "private"
+    yield
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _staff(username, *codenames, superuser=False):
+    user = UserFactory(username=username, is_staff=False, is_superuser=superuser)
+    if codenames:
+        group, _ = Group.objects.get_or_create(name=f"group-{username}")
+        perms = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in (c.split(".") for c in codenames)
+        ]
+        group.permissions.set(perms)
+        user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def administrator(db):
+    return _staff(
+        "administrator@kancelaria.pl",
+        "wagtailadmin.access_admin",
+        "wagtail_clientportal.manage_portals",
+        "wagtail_clientportal.manage_portal_users",
+        "wagtail_clientportal.share_items",
+    )
+
+
+@pytest.fixture
+def ado(db):
+    return _staff(
+        "ado@kancelaria.pl",
+        "wagtailadmin.access_admin",
+        "wagtail_clientportal.manage_portals",
+        "wagtail_clientportal.manage_portal_users",
+    )
+
+
+@pytest.fixture
+def editor(db):
+    """Editors may share and revoke, but not manage portals or their users (rule 2)."""
+    return _staff(
+        "redaktor@kancelaria.pl", "wagtailadmin.access_admin", "wagtail_clientportal.share_items"
+    )
+
+
+@pytest.fixture
+def nobody(db):
+    return _staff("stazysta@kancelaria.pl", "wagtailadmin.access_admin")
+
+
+@pytest.fixture
+def client_a(db):
+    return ClientFactory(name="Alfa Sp. z o.o.")
+
+
+@pytest.fixture
+def client_b(db):
+    return ClientFactory(name="Beta S.A.")
+
+
+@pytest.fixture
+def portal_a(client_a):
+    return PortalFactory(client=client_a, name="Dokumenty")
+
+
+@pytest.fixture
+def portal_a2(client_a):
+    return PortalFactory(client=client_a, name="Faktury")
+
+
+@pytest.fixture
+def portal_b(client_b):
+    return PortalFactory(client=client_b, name="Dokumenty")
+
+
+@pytest.fixture
+def member(portal_a):
+    return PortalUserFactory(client=portal_a.client, portals=[portal_a])
+
+
+@pytest.fixture
+def document(db):
+    return DocumentFactory()
+
+
+def verified(user):
+    """Mark ``user`` as having passed the second factor, as OTPMiddleware would."""
+    user.is_verified = lambda: True
+    return user
