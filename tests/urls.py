@@ -5,4 +5,5 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("portal/", include("wagtail_clientportal.portal.urls")),
 ]

@@ -18,6 +18,10 @@ Setting                                     Default
 ``WAGTAILCLIENTPORTAL_ACTIVATION_TIMEOUT``  ``72 * 3600`` seconds
 ``WAGTAILCLIENTPORTAL_NOTIFY_ITEM_TITLES``  ``False``: item titles stay out of emails
 ``WAGTAILCLIENTPORTAL_DEFAULT_CURRENCY``    ``"PLN"``
+``WAGTAILCLIENTPORTAL_BASE_URL``            ``WAGTAILADMIN_BASE_URL``: scheme and host for
+                                            links in emails
+``WAGTAILCLIENTPORTAL_MAILER``              ``"default"``: alias in ``MAILERS`` used
+                                            for every email of the package
 ==========================================  =========================================
 """
 
@@ -62,3 +66,11 @@ def notify_item_titles() -> bool:
 
 def default_currency() -> str:
     return _get("DEFAULT_CURRENCY", "PLN")
+
+
+def base_url() -> str:
+    return _get("BASE_URL", getattr(settings, "WAGTAILADMIN_BASE_URL", "http://localhost:8000"))
+
+
+def mailer() -> str:
+    return _get("MAILER", "default")

@@ -22,6 +22,7 @@ ERRORS = {
     "email_required": _("Enter an email address."),
     "document_has_no_file": _("The document has no file to copy."),
     "share_refused": _("The share was refused."),
+    "already_activated": _("This portal user has already activated the account."),
 }
 
 

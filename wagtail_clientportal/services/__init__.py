@@ -21,11 +21,13 @@ from .portals import (
 )
 from .sharing import ShareResult, revoke_items, revoke_shares, share_items
 from .users import (
+    activate_login,
     assign_portals,
     block_portal_user,
     create_portal_user,
     delete_portal_user,
     rename_portal_user,
+    send_activation,
     set_access_expiry,
     unblock_portal_user,
 )
@@ -36,6 +38,7 @@ __all__ = [
     "PortalDeletion",
     "ShareResult",
     "accessible_portal_users",
+    "activate_login",
     "assign_portals",
     "block_portal_user",
     "check_portal_access",
@@ -49,6 +52,7 @@ __all__ = [
     "rename_portal_user",
     "revoke_items",
     "revoke_shares",
+    "send_activation",
     "set_access_expiry",
     "share_items",
     "snapshot_document",

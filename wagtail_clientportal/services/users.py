@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from .. import hooks
+from .. import hooks, notifications
 from ..exceptions import ClientPortalValidationError
 from ..models import Client, Portal, PortalUser
 from ..permissions import MANAGE_PORTAL_USERS, is_staff_login, require
@@ -81,9 +81,22 @@ def create_portal_user(
         created_by=actor,
     )
     portal_user.portals.set(portals)
+    notifications.queue_activation(portal_user)
     hooks.run(
         hooks.AFTER_USER_CREATED, actor=actor, portal_user=portal_user, created_login=created_login
     )
+    return portal_user
+
+
+@transaction.atomic
+def send_activation(actor, portal_user: PortalUser) -> PortalUser:
+    """Send the activation link again; every earlier link keeps working until used or expired."""
+    require(actor, MANAGE_PORTAL_USERS)
+    if portal_user.activated_at is not None:
+        raise ClientPortalValidationError("already_activated")
+    portal_user.invited_at = timezone.now()
+    portal_user.save(update_fields=["invited_at"])
+    notifications.queue_activation(portal_user)
     return portal_user
 
 
@@ -145,3 +158,18 @@ def delete_portal_user(actor, portal_user: PortalUser) -> bool:
         return False
     login.delete()
     return True
+
+
+@transaction.atomic
+def activate_login(login, password: str):
+    """The person behind ``login`` set a password from a valid activation link.
+
+    One login may be a portal user of several clients: every membership becomes
+    activated, since the person proved control of the one email they share.
+    """
+    login.set_password(password)
+    login.save(update_fields=["password"])
+    PortalUser.objects.filter(user=login, activated_at__isnull=True).update(
+        activated_at=timezone.now()
+    )
+    return login

@@ -1,0 +1,25 @@
+"""Emails of the package. Callers use only the functions here.
+
+Every function is called inside the caller's transaction and sends nothing
+until it commits, so a rolled-back change never emails anyone.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .. import conf
+from .render import render_message
+
+
+def queue_activation(portal_user) -> None:
+    """The activation link for a new (or re-invited) portal user."""
+    from ..portal.tokens import activation_url
+
+    context = {"portal_user": portal_user, "activation_url": activation_url(portal_user.user)}
+    _send_on_commit("activation", portal_user.email, context, language=None)
+
+
+def _send_on_commit(kind: str, recipient: str, context: dict, language: str | None) -> None:
+    message = render_message(kind, recipient, context, language)
+    transaction.on_commit(lambda: message.send(using=conf.mailer()))

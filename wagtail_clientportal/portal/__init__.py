@@ -1,0 +1,1 @@
+"""The client-facing site: the part of the package the firm's clients see."""

@@ -1,0 +1,1 @@
+"""Wagtail hooks of the client-facing side (document serving, admin access)."""
