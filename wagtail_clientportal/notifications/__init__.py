@@ -20,6 +20,21 @@ def queue_activation(portal_user) -> None:
     _send_on_commit("activation", portal_user.email, context, language=None)
 
 
+def queue_password_reset(user, reset_url: str) -> None:
+    """A password-reset link; callers send it whether or not they found the address's owner."""
+    _send_on_commit("password_reset", _email_of(user), {"user": user, "reset_url": reset_url}, None)
+
+
+def send_login_code(user, code: str, valid_minutes: int) -> None:
+    """A one-time login code: sent at once (the person is waiting on the code screen)."""
+    context = {"user": user, "code": code, "valid_minutes": valid_minutes}
+    render_message("login_code", _email_of(user), context, None).send(using=conf.mailer())
+
+
+def _email_of(user) -> str:
+    return getattr(user, user.get_email_field_name())
+
+
 def _send_on_commit(kind: str, recipient: str, context: dict, language: str | None) -> None:
     message = render_message(kind, recipient, context, language)
     transaction.on_commit(lambda: message.send(using=conf.mailer()))
