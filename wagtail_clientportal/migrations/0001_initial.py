@@ -238,7 +238,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='share',
-            index=models.Index(condition=models.Q(('revoked_at__isnull', True)), fields=['portal', '-shared_at'], name='clientportal_share_portal_act'),
+            index=models.Index(condition=models.Q(('revoked_at__isnull', True)), fields=['portal', '-shared_at', '-id'], name='clientportal_share_portal_act'),
         ),
         migrations.AddConstraint(
             model_name='share',

@@ -129,9 +129,10 @@ class Share(models.Model):
             ],
         ]
         indexes = [
-            # The portal listing: active shares of one portal, newest first.
+            # The portal listing: active shares of one portal in the model's ordering,
+            # so a page is read from the index without sorting the whole portal.
             models.Index(
-                fields=["portal", "-shared_at"],
+                fields=["portal", "-shared_at", "-id"],
                 condition=Q(revoked_at__isnull=True),
                 name="clientportal_share_portal_act",
             ),
