@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SANDBOX := cd sandbox && ../$(BIN)/python manage.py
 
-.PHONY: demo test install lint messages clean
+.PHONY: demo test install lint messages bench clean
 
 $(STAMP): pyproject.toml
 	@py=$$(scripts/find-python) || exit 1; \
@@ -24,6 +24,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_sharing.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
