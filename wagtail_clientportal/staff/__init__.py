@@ -1,1 +1,4 @@
-"""The firm's side in the Wagtail admin (not named ``admin``: Django's autodiscovery would import it)."""
+"""The firm's side in the Wagtail admin.
+
+Not named ``admin``: Django's autodiscovery would import it.
+"""

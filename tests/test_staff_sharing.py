@@ -1,0 +1,228 @@
+"""Staff side: sharing and revoking from the documents listing and from a portal's page."""
+
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+from wagtail import hooks
+
+from tests.factories import DocumentFactory, PortalUserFactory
+from wagtail_clientportal import services
+from wagtail_clientportal.models import AccessEvent, DocumentVersion, Share
+
+pytestmark = pytest.mark.django_db
+
+DOCS = "wagtaildocs"
+
+
+def share_url(docs):
+    query = "&".join(f"id={d.pk}" for d in docs)
+    return (
+        reverse("wagtail_bulk_action", args=["testapp", "casedocument", "clientportal_share"])
+        + "?"
+        + query
+    )
+
+
+def revoke_url(docs):
+    query = "&".join(f"id={d.pk}" for d in docs)
+    return (
+        reverse("wagtail_bulk_action", args=["testapp", "casedocument", "clientportal_revoke"])
+        + "?"
+        + query
+    )
+
+
+def messages_of(response):
+    return [str(m).strip() for m in get_messages(response.wsgi_request)]
+
+
+def test_share_form_groups_portals_by_client(client, editor, document, portal_a, portal_b):
+    client.force_login(editor)
+    response = client.get(share_url([document]))
+    assert response.status_code == 200
+    assert "Dodaj udostępnienie" in response.text
+    assert '<optgroup label="Alfa Sp. z o.o.">' in response.text
+    assert '<optgroup label="Beta S.A.">' in response.text
+
+
+def test_share_live_documents_to_two_portals(client, editor, portal_a, portal_a2):
+    docs = DocumentFactory.create_batch(2)
+    PortalUserFactory(client=portal_a.client, portals=[portal_a, portal_a2])
+    PortalUserFactory(client=portal_a.client, portals=[portal_a])
+    PortalUserFactory(client=portal_a.client, portals=[portal_a], is_blocked=True)
+    client.force_login(editor)
+    response = client.post(
+        share_url(docs), {"portals": [portal_a.pk, portal_a2.pk], "mode": "live"}
+    )
+    assert response.status_code == 302
+    shares = Share.objects.all()
+    assert shares.count() == 4
+    assert {s.shared_by for s in shares} == {editor}
+    [message] = messages_of(response)
+    assert "Utworzono 4 udostępnienia dokumentów" in message
+    assert "Dokumenty (Alfa Sp. z o.o.)" in message and "Faktury (Alfa Sp. z o.o.)" in message
+    assert "2 użytkowników PK otrzyma powiadomienie" in message
+
+
+def test_share_pinned_versions_with_expiry(client, administrator, document, portal_a, member):
+    client.force_login(administrator)
+    expires = (timezone.localtime() + datetime.timedelta(days=7)).strftime("%Y-%m-%d %H:%M")
+    response = client.post(
+        share_url([document]), {"portals": [portal_a.pk], "mode": "pin", "expires_at": expires}
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    [version] = DocumentVersion.objects.all()
+    [share] = Share.objects.all()
+    assert share.document_version == version and share.document is None
+    assert share.expires_at is not None
+    [message] = messages_of(response)
+    assert "1 użytkownik PK otrzyma powiadomienie" in message
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({}, "portals"),
+        ({"portals": ["999999"]}, "portals"),
+        ({"portals": ["abc"]}, "portals"),
+        ({"expires_at": "2020-01-01 10:00"}, "expires_at"),
+        ({"mode": "nonsense"}, "mode"),
+    ],
+)
+def test_share_bad_input_is_a_form_error(client, editor, document, portal_a, data, field):
+    client.force_login(editor)
+    data = {"mode": "live", **data}
+    if "portals" not in data and field != "portals":
+        data["portals"] = [portal_a.pk]
+    response = client.post(share_url([document]), data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Share.objects.exists()
+
+
+def test_sharing_to_a_portal_deleted_meanwhile(client, editor, document, portal_a):
+    client.force_login(editor)
+    portal_id = portal_a.pk
+    portal_a.delete()
+    response = client.post(share_url([document]), {"portals": [portal_id], "mode": "live"})
+    assert response.status_code == 200
+    assert "portals" in response.context["form"].errors
+    assert not Share.objects.exists()
+
+
+def test_refusal_by_before_share_hook_is_shown_as_error(client, editor, document, portal_a):
+    def refuse(actor, portals, items):
+        return "Dokument objęty tajemnicą."
+
+    client.force_login(editor)
+    with hooks.register_temporarily("clientportal_before_share", refuse):
+        response = client.post(share_url([document]), {"portals": [portal_a.pk], "mode": "live"})
+    assert response.status_code == 200
+    assert "Dokument objęty tajemnicą." in response.text
+    assert not Share.objects.exists()
+
+
+def test_pinned_share_refused_leaves_no_version(client, editor, document, portal_a):
+    client.force_login(editor)
+    with hooks.register_temporarily("clientportal_before_share", lambda **kw: "Nie."):
+        response = client.post(share_url([document]), {"portals": [portal_a.pk], "mode": "pin"})
+    assert response.status_code == 200
+    assert not DocumentVersion.objects.exists()
+
+
+def test_user_without_share_permission_cannot_share_or_revoke(
+    client, ado, nobody, document, portal_a, administrator
+):
+    services.share_items(administrator, [portal_a], [document])
+    for user in (ado, nobody):
+        client.force_login(user)
+        assert client.get(share_url([document])).status_code == 403
+        assert (
+            client.post(
+                share_url([document]), {"portals": [portal_a.pk], "mode": "live"}
+            ).status_code
+            == 403
+        )
+        assert client.post(revoke_url([document]), {}).status_code == 403
+        detail = reverse("clientportal_staff:portal_detail", args=[portal_a.pk])
+        assert client.post(detail, {"share": [Share.objects.get().pk]}).status_code in (403,)
+    assert Share.objects.active().count() == 1
+
+
+def test_revoke_from_chosen_portals_or_all(
+    client, editor, administrator, portal_a, portal_a2, portal_b
+):
+    docs = DocumentFactory.create_batch(2)
+    services.share_items(administrator, [portal_a, portal_a2, portal_b], docs)
+    version = services.snapshot_document(administrator, docs[0])
+    services.share_items(administrator, [portal_b], [version])
+    client.force_login(editor)
+    response = client.post(revoke_url(docs), {"portals": [portal_a.pk]})
+    assert response.status_code == 302
+    assert Share.objects.revoked().count() == 2
+    assert set(Share.objects.revoked().values_list("portal", flat=True)) == {portal_a.pk}
+    assert "Cofnięto 2 udostępnienia." in messages_of(response)
+    response = client.post(revoke_url(docs), {})
+    assert response.status_code == 302
+    assert Share.objects.active().count() == 0
+    assert {s.revoked_by for s in Share.objects.all()} == {editor}
+
+
+def test_bulk_share_200_documents_to_3_portals_with_bounded_queries(
+    client, editor, portal_a, portal_a2, portal_b, django_assert_max_num_queries
+):
+    docs = DocumentFactory.create_batch(200)
+    for portal in (portal_a, portal_a2, portal_b):
+        PortalUserFactory.create_batch(3, client=portal.client, portals=[portal])
+    client.force_login(editor)
+    url = share_url(docs)
+    data = {"portals": [portal_a.pk, portal_a2.pk, portal_b.pk], "mode": "live"}
+    with django_assert_max_num_queries(30):
+        response = client.post(url, data)
+    assert response.status_code == 302
+    assert Share.objects.active().count() == 600
+
+
+def test_portal_page_lists_shares_with_access_and_revokes(
+    client, editor, administrator, portal_a, member
+):
+    docs = DocumentFactory.create_batch(3)
+    result = services.share_items(administrator, [portal_a], docs)
+    opened = result.created[0]
+    services.record_access(member, opened, AccessEvent.Action.DOWNLOAD)
+    client.force_login(editor)
+    url = reverse("clientportal_staff:portal_detail", args=[portal_a.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    for doc in docs:
+        assert doc.title in response.text
+    assert member.full_name in response.text
+    response = client.post(url, {"share": [s.pk for s in result.created[:2]]})
+    assert response.status_code == 302
+    assert Share.objects.revoked().count() == 2
+    response = client.get(url)
+    assert "Cofnięte udostępnienia" in response.text
+    # Revoking an already revoked share or an unknown id is an error message, not a 500.
+    response = client.post(url, {"share": [result.created[0].pk]}, follow=True)
+    assert response.status_code == 200
+    assert Share.objects.revoked().count() == 2
+    response = client.post(url, {"share": ["999999", "x"]}, follow=True)
+    assert response.status_code == 200
+
+
+def test_portal_page_queries_are_bounded(
+    client, editor, administrator, portal_a, member, django_assert_max_num_queries
+):
+    docs = DocumentFactory.create_batch(40)
+    result = services.share_items(administrator, [portal_a], docs)
+    for share in result.created:
+        services.record_access(member, share, AccessEvent.Action.VIEW)
+    client.force_login(editor)
+    with django_assert_max_num_queries(25):
+        assert (
+            client.get(reverse("clientportal_staff:portal_detail", args=[portal_a.pk])).status_code
+            == 200
+        )

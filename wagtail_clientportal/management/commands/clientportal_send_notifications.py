@@ -1,0 +1,62 @@
+"""Deliver the outbox now: due queued notifications, and optionally failed or stuck ones.
+
+Run it from cron when the task backend cannot defer retries (the immediate
+backend), and by hand after a provider outage::
+
+    manage.py clientportal_send_notifications --failed
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from wagtail_clientportal import conf
+from wagtail_clientportal.notifications import delivery
+
+
+class Command(BaseCommand):
+    help = "Send queued client-portal notifications; --failed re-sends failed ones."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--failed",
+            action="store_true",
+            help="Queue failed notifications again (attempts start over) and send them.",
+        )
+        parser.add_argument(
+            "--stuck-after",
+            type=int,
+            default=None,
+            help="Seconds after which a notification left 'sending' (its worker died) is "
+            "queued again; default WAGTAILCLIENTPORTAL_NOTIFY_STUCK_AFTER.",
+        )
+
+    def handle(self, *args, failed=False, stuck_after=None, **options):
+        from wagtail_clientportal.models import Notification
+
+        now = timezone.now()
+        Status = Notification.Status
+        stuck_after = conf.notify_stuck_after() if stuck_after is None else stuck_after
+        stuck = Notification.objects.filter(
+            status=Status.SENDING, claimed_at__lt=now - datetime.timedelta(seconds=stuck_after)
+        ).update(status=Status.QUEUED, claim="", next_attempt_at=now, status_changed_at=now)
+        requeued = 0
+        if failed:
+            requeued = Notification.objects.filter(status=Status.FAILED).update(
+                status=Status.QUEUED, attempts=0, next_attempt_at=now, status_changed_at=now
+            )
+        sent = retrying = gave_up = 0
+        while True:
+            report = delivery.deliver(now=timezone.now())
+            sent += len(report.sent)
+            retrying += len(report.retrying)
+            gave_up += len(report.failed)
+            if not (report.sent or report.retrying or report.failed):
+                break
+        self.stdout.write(
+            f"stuck requeued: {stuck}, failed requeued: {requeued}, sent: {sent}, "
+            f"retrying: {retrying}, failed: {gave_up}"
+        )

@@ -1,0 +1,117 @@
+"""Shared pieces of the staff views: the admin page furniture and the service-error bridge."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from ..exceptions import ClientPortalValidationError
+from ..models import Client
+from . import roles
+
+# Which form field a service error belongs to; anything else is a form-wide error.
+ERROR_FIELDS = {
+    "portal_name_taken": "name",
+    "portal_user_exists": "email",
+    "email_required": "email",
+    "portals_required": "portals",
+    "portal_of_other_client": "portals",
+}
+
+
+def add_service_error(form, error: ClientPortalValidationError, fields=ERROR_FIELDS) -> None:
+    field = fields.get(error.code)
+    form.add_error(field if field in form.fields else None, str(error.message))
+
+
+def forbidden(request):
+    """A real 403 (Wagtail's admin would redirect to the dashboard instead)."""
+    return TemplateResponse(
+        request,
+        "wagtail_clientportal/staff/403.html",
+        {"page_title": _("Permission denied")},
+        status=403,
+    )
+
+
+def refuse_with_403(view):
+    """Turn PermissionDenied (from a check or a service) into a 403 response."""
+
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            return forbidden(request)
+
+    wrapped.__name__ = getattr(view, "__name__", "view")
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+class StaffView(WagtailAdminTemplateMixin, TemplateView):
+    """An admin page; ``permission`` is checked before anything else (403 when missing)."""
+
+    permission: str | None = None
+    header_icon = "group"
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            if self.permission:
+                roles.require_perm(request.user, self.permission)
+            else:
+                roles.require_portal_staff(request.user)
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied:
+            return forbidden(request)
+
+
+class ClientCardMixin:
+    """The client card's tabs: client data, "Panel klienta", "Użytkownicy PK"."""
+
+    active_tab = ""
+
+    def get_client(self) -> Client:
+        if not hasattr(self, "client"):
+            self.client = get_object_or_404(Client, pk=self.kwargs["client_pk"])
+        return self.client
+
+    def get_page_title(self):
+        return str(self.get_client())
+
+    def get_breadcrumbs_items(self):
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": reverse("clientportal_clients:index"), "label": _("Clients")},
+            {"url": "", "label": str(self.get_client())},
+        ]
+
+    def get_context_data(self, **kwargs):
+        client = self.get_client()
+        user = self.request.user
+        context = super().get_context_data(**kwargs)
+        context.update(
+            client=client,
+            active_tab=self.active_tab,
+            tabs=[
+                ("data", _("Client data"), reverse("clientportal_clients:edit", args=[client.pk])),
+                (
+                    "portals",
+                    _("Client portal"),
+                    reverse("clientportal_staff:client_portals", args=[client.pk]),
+                ),
+                (
+                    "users",
+                    _("Portal users"),
+                    reverse("clientportal_staff:client_users", args=[client.pk]),
+                ),
+            ],
+            can_manage_portals=roles.has(user, roles.MANAGE_PORTALS),
+            can_manage_users=roles.has(user, roles.MANAGE_PORTAL_USERS),
+            can_share=roles.has(user, roles.SHARE_ITEMS),
+        )
+        return context

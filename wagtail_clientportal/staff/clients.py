@@ -1,0 +1,121 @@
+"""The "Klienci" admin area: client listing, client data, and the client card's tabs."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Count, Exists, OuterRef
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
+
+from ..models import Client, Portal
+
+
+class ClientFilterSet(WagtailFilterSet):
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+    has_portals = django_filters.BooleanFilter(label=_("Has portals"), method="filter_has_portals")
+
+    class Meta:
+        model = Client
+        fields = ["is_active", "kind"]
+
+    def filter_has_portals(self, queryset, name, value):
+        if value is None:
+            return queryset
+        has = Exists(Portal.objects.filter(client=OuterRef("pk")))
+        return queryset.filter(has) if value else queryset.exclude(has)
+
+
+def card_buttons(client: Client) -> list:
+    return [
+        HeaderButton(
+            _("Client portal"),
+            url=reverse("clientportal_staff:client_portals", args=[client.pk]),
+            icon_name="folder-open-inverse",
+        ),
+        HeaderButton(
+            _("Portal users"),
+            url=reverse("clientportal_staff:client_users", args=[client.pk]),
+            icon_name="group",
+        ),
+    ]
+
+
+class ClientIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .annotate(
+                portal_count=Count("portals", distinct=True),
+                user_count=Count("portal_users", distinct=True),
+            )
+        )
+
+    def get_list_more_buttons(self, instance):
+        return [
+            *super().get_list_more_buttons(instance),
+            MenuItem(
+                _("Client portal"),
+                url=reverse("clientportal_staff:client_portals", args=[instance.pk]),
+                icon_name="folder-open-inverse",
+                priority=20,
+            ),
+            MenuItem(
+                _("Portal users"),
+                url=reverse("clientportal_staff:client_users", args=[instance.pk]),
+                icon_name="group",
+                priority=21,
+            ),
+        ]
+
+
+class ClientEditView(generic.EditView):
+    @property
+    def header_buttons(self):
+        return [*super().header_buttons, *card_buttons(self.object)]
+
+
+class ClientViewSet(ModelViewSet):
+    model = Client
+    name = "clientportal_clients"
+    url_prefix = "clientportal/clients"
+    icon = "group"
+    menu_label = _("Clients")
+    menu_order = 250
+    add_to_admin_menu = True
+    index_view_class = ClientIndexView
+    edit_view_class = ClientEditView
+    filterset_class = ClientFilterSet
+    search_fields = ["name", "nip", "regon", "email"]
+    search_backend_name = None
+    list_display = [
+        "name",
+        "kind",
+        "nip",
+        "is_active",
+        Column("portal_count", label=_("Portals")),
+        Column("user_count", label=_("Portal users")),
+    ]
+    form_fields = [
+        "name",
+        "kind",
+        "nip",
+        "regon",
+        "pesel",
+        "email",
+        "phone",
+        "address",
+        "notes",
+        "is_active",
+    ]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+
+client_viewset = ClientViewSet()

@@ -1,0 +1,149 @@
+"""Forms of the staff side; they validate input, the services decide and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
+
+from ..models import Portal
+
+
+class PortalForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter a name."))
+        return name
+
+
+class PortalChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+def _not_in_past(value):
+    if value is not None and value < timezone.localdate():
+        raise forms.ValidationError(_("The date cannot be in the past."))
+    return value
+
+
+class PortalUserForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    portals = PortalChoiceField(
+        label=_("Client portals"),
+        queryset=Portal.objects.none(),
+        error_messages={
+            "required": _("Choose at least one portal."),
+            "invalid_choice": _("The portal belongs to another client."),
+            "invalid_pk_value": _("The portal belongs to another client."),
+        },
+    )
+    access_expires_on = forms.DateField(
+        label=_("Access expires on"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_("Access ends at the end of this day. Leave empty for no limit."),
+    )
+
+    def __init__(self, *args, client, with_email=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        portals = Portal.objects.filter(client=client).order_by("name")
+        self.fields["portals"].queryset = portals
+        if not with_email:
+            del self.fields["email"]
+        if not self.is_bound and "portals" not in self.initial:
+            only = list(portals[:2])
+            if len(only) == 1:
+                self.initial["portals"] = [only[0].pk]
+
+    def clean_access_expires_on(self):
+        value = self.cleaned_data.get("access_expires_on")
+        if value != self.initial.get("access_expires_on"):
+            _not_in_past(value)
+        return value
+
+
+class ShareForm(forms.Form):
+    """Dodaj udostępnienie: which portals, live or pinned, until when."""
+
+    LIVE = "live"
+    PIN = "pin"
+
+    portals = forms.ModelMultipleChoiceField(
+        label=_("Client portals"),
+        queryset=Portal.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+        error_messages={
+            "required": _("Choose at least one portal."),
+            "invalid_choice": _("The chosen portal no longer exists."),
+            "invalid_pk_value": _("The chosen portal no longer exists."),
+        },
+    )
+    mode = forms.ChoiceField(
+        label=_("What to share"),
+        choices=[
+            (LIVE, _("The document as it is now and after later edits")),
+            (PIN, _("The current version, pinned (later edits are not shown)")),
+        ],
+        initial=LIVE,
+        widget=forms.RadioSelect,
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Share expires at"), required=False, widget=AdminDateTimeInput
+    )
+
+    def __init__(self, *args, user=None, with_mode=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        portals = Portal.objects.select_related("client").order_by("client__name", "name")
+        field = self.fields["portals"]
+        field.queryset = portals
+        # Grouped by client in the select box.
+        groups: dict[str, list] = {}
+        for portal in portals:
+            groups.setdefault(portal.client.name, []).append((portal.pk, portal.name))
+        field.choices = list(groups.items())
+        if not with_mode:
+            del self.fields["mode"]
+
+    def clean_expires_at(self):
+        value = self.cleaned_data.get("expires_at")
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError(_("The date cannot be in the past."))
+        return value
+
+
+class RevokeForm(forms.Form):
+    """Cofnij udostępnienie: from the chosen portals, or from all."""
+
+    portals = forms.ModelMultipleChoiceField(
+        label=_("Client portals"),
+        queryset=Portal.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text=_("Leave empty to revoke from every portal."),
+        error_messages={
+            "invalid_choice": _("The chosen portal no longer exists."),
+            "invalid_pk_value": _("The chosen portal no longer exists."),
+        },
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        portals = Portal.objects.select_related("client").order_by("client__name", "name")
+        field = self.fields["portals"]
+        field.queryset = portals
+        groups: dict[str, list] = {}
+        for portal in portals:
+            groups.setdefault(portal.client.name, []).append((portal.pk, portal.name))
+        field.choices = list(groups.items())
