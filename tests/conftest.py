@@ -107,3 +107,26 @@ def verified(user):
     """Mark ``user`` as having passed the second factor, as OTPMiddleware would."""
     user.is_verified = lambda: True
     return user
+
+
+@pytest.fixture
+def clear_cache():
+    """Login throttling lives in the cache: start every portal test with an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def otp_login(client, user):
+    """Log ``client`` in as ``user`` with a verified second factor (a backup-code device)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="tests", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

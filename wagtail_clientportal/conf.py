@@ -22,6 +22,16 @@ Setting                                     Default
                                             links in emails
 ``WAGTAILCLIENTPORTAL_MAILER``              ``"default"``: alias in ``MAILERS`` used
                                             for every email of the package
+``WAGTAILCLIENTPORTAL_LOGIN_LIMIT``         ``5``: wrong passwords per account before
+                                            the portal login is locked
+``WAGTAILCLIENTPORTAL_LOGIN_IP_LIMIT``      ``20``: wrong passwords per IP address
+                                            before the portal login is locked
+``WAGTAILCLIENTPORTAL_LOGIN_LOCKOUT``       ``900`` seconds: how long failures count
+``WAGTAILCLIENTPORTAL_THROTTLE_CACHE``      ``"default"``: alias in ``CACHES`` for login
+                                            throttling (must be shared by all processes)
+``WAGTAILCLIENTPORTAL_LOGIN_TIMEOUT``       ``600`` seconds between the password and the
+                                            one-time code step
+``WAGTAILCLIENTPORTAL_PAGE_SIZE``           ``25`` items per portal page
 ==========================================  =========================================
 """
 
@@ -74,3 +84,27 @@ def base_url() -> str:
 
 def mailer() -> str:
     return _get("MAILER", "default")
+
+
+def login_failure_limit() -> int:
+    return int(_get("LOGIN_LIMIT", 5))
+
+
+def login_ip_failure_limit() -> int:
+    return int(_get("LOGIN_IP_LIMIT", 20))
+
+
+def login_lockout_seconds() -> int:
+    return int(_get("LOGIN_LOCKOUT", 900))
+
+
+def throttle_cache() -> str:
+    return _get("THROTTLE_CACHE", "default")
+
+
+def login_timeout() -> int:
+    return int(_get("LOGIN_TIMEOUT", 600))
+
+
+def page_size() -> int:
+    return int(_get("PAGE_SIZE", 25))

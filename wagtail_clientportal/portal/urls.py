@@ -2,10 +2,37 @@
 
 from django.urls import path
 
-from .views import activation
+from .views import account, activation, downloads, login, pages, password_reset
 
 app_name = "wagtail_clientportal"
 
 urlpatterns = [
+    path("", login.LoginView.as_view(), name="login"),
+    path("login/code/", login.CodeView.as_view(), name="login_code"),
+    path("logout/", login.LogoutView.as_view(), name="logout"),
+    path("choose/", login.ChooseView.as_view(), name="choose"),
     path("activate/<uidb64>/<token>/", activation.ActivateView.as_view(), name="activate"),
+    path("setup/", activation.SetupView.as_view(), name="setup"),
+    path("setup/verify/", activation.SetupVerifyView.as_view(), name="setup_verify"),
+    path("password-reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        password_reset.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("account/", account.AccountView.as_view(), name="account"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("account/authenticator/", account.TotpSetupView.as_view(), name="account_totp"),
+    path("account/backup-codes/", account.BackupCodesView.as_view(), name="backup_codes"),
+    path(
+        "account/logout-everywhere/",
+        account.LogoutEverywhereView.as_view(),
+        name="logout_everywhere",
+    ),
+    path("p/<int:portal_id>/", pages.PortalHomeView.as_view(), name="portal"),
+    path("p/<int:portal_id>/<slug:section>/", pages.SectionView.as_view(), name="section"),
+    path("p/<int:portal_id>/item/<int:share_id>/", pages.ItemView.as_view(), name="item"),
+    path(
+        "p/<int:portal_id>/file/<int:share_id>/", downloads.DownloadView.as_view(), name="download"
+    ),
 ]

@@ -5,6 +5,7 @@ permission first, and returns what it did. Views, admin actions and management
 commands all call these functions; none writes the models directly.
 """
 
+from . import accounts
 from .access import (
     AccessDecision,
     accessible_portal_users,
@@ -38,6 +39,7 @@ __all__ = [
     "PortalDeletion",
     "ShareResult",
     "accessible_portal_users",
+    "accounts",
     "activate_login",
     "assign_portals",
     "block_portal_user",

@@ -1,16 +1,27 @@
-"""First step of activation: a valid link lets the person set a password."""
+"""Activation: a valid link lets the person set a password, then set up a second factor
+(email code by default, or an authenticator app), then see their backup codes once."""
 
 from __future__ import annotations
 
+import django_otp
+import segno
+from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.forms import SetPasswordForm
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
 from django.views import View
 
-from ... import services
+from ... import conf, services
+from ...services import accounts
+from .. import session
+from ..forms import SecondFactorChoiceForm, TokenForm, code_error
 from ..tokens import activation_token_generator
+
+SETUP_DEVICE = "device"
 
 
 def _user_from(uidb64: str):
@@ -41,7 +52,9 @@ class ActivateView(View):
         if not form.is_valid():
             return self._render(form, status=400)
         services.activate_login(self.user, form.cleaned_data["new_password1"])
-        return render(request, self.template_name, {"done": True})
+        self.user.refresh_from_db()
+        session.start(request, session.PENDING_SETUP, self.user)
+        return redirect("wagtail_clientportal:setup")
 
     def _render(self, form, status=200):
         return render(
@@ -50,3 +63,97 @@ class ActivateView(View):
             context={"form": form},
             status=status,
         )
+
+
+def totp_qr_svg(device) -> str:
+    """The authenticator app's QR code as inline SVG markup (no script, no external image)."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#1b1f24")
+
+
+class SetupMixin(View):
+    """The user who just set a password (activation) or a verified user (account page)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.user = session.load(request, session.PENDING_SETUP)
+        if self.user is None:
+            messages.error(request, _("This step has expired. Log in to continue."))
+            return redirect("wagtail_clientportal:login")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SetupView(SetupMixin):
+    template_name = "wagtail_clientportal/portal/setup.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": SecondFactorChoiceForm()})
+
+    def post(self, request):
+        form = SecondFactorChoiceForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        if form.cleaned_data["method"] == "totp":
+            device = accounts.start_totp_setup(self.user)
+        else:
+            device = accounts.ensure_email_device(self.user, confirmed=False)
+            sent, _next = accounts.send_email_code(device)
+            if not sent:
+                messages.info(
+                    request, _("A code was sent a moment ago; use the one in your email.")
+                )
+        session.update(request, session.PENDING_SETUP, **{SETUP_DEVICE: device.persistent_id})
+        return redirect("wagtail_clientportal:setup_verify")
+
+
+class SetupVerifyView(SetupMixin):
+    template_name = "wagtail_clientportal/portal/setup_verify.html"
+
+    def _device(self):
+        persistent_id = session.get(self.request, session.PENDING_SETUP, SETUP_DEVICE)
+        return accounts.find_device(self.user, persistent_id, confirmed=None)
+
+    def _render(self, form, device, status=200):
+        context = {
+            "form": form,
+            "device": device,
+            "is_totp": device.__class__.__name__ == "TOTPDevice",
+        }
+        if context["is_totp"]:
+            context["qr_svg"] = totp_qr_svg(device)
+            context["secret"] = _b32(device)
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request):
+        device = self._device()
+        if device is None:
+            return redirect("wagtail_clientportal:setup")
+        return self._render(TokenForm(), device)
+
+    def post(self, request):
+        device = self._device()
+        if device is None:
+            return redirect("wagtail_clientportal:setup")
+        form = TokenForm(request.POST)
+        if not form.is_valid():
+            return self._render(form, device, status=400)
+        ok, reason, extra = accounts.verify_code(device, form.cleaned_data["token"])
+        if not ok:
+            form.add_error("token", code_error(reason, extra))
+            return self._render(form, device, status=429 if reason == "n_failed_attempts" else 400)
+        device = extra["device"]
+        accounts.confirm_device(device)
+        codes = accounts.regenerate_backup_codes(self.user)
+        session.clear(request, session.PENDING_SETUP)
+        auth_login(request, self.user, backend="django.contrib.auth.backends.ModelBackend")
+        django_otp.login(request, device)
+        return render(
+            request,
+            "wagtail_clientportal/portal/backup_codes.html",
+            {"codes": codes, "activation": True, "firm": conf.firm_name()},
+        )
+
+
+def _b32(device) -> str:
+    import base64
+
+    secret = base64.b32encode(device.bin_key).decode()
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

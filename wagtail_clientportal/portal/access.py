@@ -1,0 +1,59 @@
+"""Rule 9 at the door of every portal page: views use ``PortalAccessMixin``."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+
+from .. import services
+from ..models import Portal
+from ..services import access as access_codes
+
+NEEDS_LOGIN = {access_codes.NOT_AUTHENTICATED, access_codes.NOT_VERIFIED}
+HIDDEN = {access_codes.NOT_A_PORTAL_USER, access_codes.NOT_ASSIGNED}
+
+
+def is_verified(user) -> bool:
+    check = getattr(user, "is_verified", None)
+    return bool(user.is_authenticated and check and check())
+
+
+def login_redirect(request):
+    return redirect_to_login(request.get_full_path(), reverse("wagtail_clientportal:login"))
+
+
+class VerifiedUserMixin(View):
+    """Logged in with password and one-time code, and a portal user of some client."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_verified(request.user):
+            return login_redirect(request)
+        self.memberships = list(services.accessible_portal_users(request.user))
+        if not self.memberships:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PortalAccessMixin(View):
+    """Loads the portal of the URL and checks rule 9 now, from the database."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_verified(request.user):
+            return login_redirect(request)
+        self.portal = get_object_or_404(
+            Portal.objects.select_related("client"), pk=kwargs["portal_id"]
+        )
+        decision = services.check_portal_access(request.user, self.portal)
+        if decision.reason in NEEDS_LOGIN:
+            return login_redirect(request)
+        if decision.reason in HIDDEN:
+            raise Http404
+        if not decision:
+            raise PermissionDenied
+        self.portal_user = decision.portal_user
+        self.shares = services.visible_shares(self.portal_user, self.portal)
+        return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,102 @@
+"""Files of a portal, streamed after checking rule 9 on every request (ranges included)."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+
+from ... import services
+from ...models import AccessEvent
+from .. import listing
+from ..access import PortalAccessMixin
+
+CHUNK = 64 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _iter(handle, start: int, length: int):
+    try:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            data = handle.read(min(CHUNK, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+def parse_range(header: str, size: int):
+    """``(start, end)`` of one satisfiable byte range, ``None`` to send it all, or ``False``
+    when unsatisfiable."""
+    match = _RANGE.match((header or "").strip())
+    if not match:
+        return None  # absent, several ranges or malformed: the whole file (RFC 9110 allows it)
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        length = int(last)
+        if length == 0:
+            return False
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or end < start:
+        return False
+    return start, min(end, size - 1)
+
+
+def _secure(response, filename: str, inline: bool):
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+class DownloadView(PortalAccessMixin):
+    def get(self, request, portal_id, share_id):
+        share = get_object_or_404(
+            self.shares.select_related(
+                "document", "document_version", "invoice", "settlement", "settlement__invoice"
+            ),
+            pk=share_id,
+        )
+        field_file = listing.file_of(share)
+        if not field_file:
+            raise Http404
+        try:
+            handle = field_file.storage.open(field_file.name, "rb")
+            size = field_file.storage.size(field_file.name)
+        except (OSError, FileNotFoundError):
+            raise Http404 from None
+        filename = listing.file_name_of(share)
+        inline = request.GET.get("inline") == "1"
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        wanted = parse_range(request.headers.get("Range", ""), size)
+        if wanted is False:
+            handle.close()
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return _secure(response, filename, inline)
+        start, end = wanted if wanted else (0, size - 1)
+        length = max(0, end - start + 1)
+        if start == 0:
+            action = AccessEvent.Action.VIEW if inline else AccessEvent.Action.DOWNLOAD
+            services.record_access(self.portal_user, share, action, request)
+        response = StreamingHttpResponse(
+            _iter(handle, start, length), status=206 if wanted else 200, content_type=content_type
+        )
+        response["Content-Length"] = str(length)
+        if wanted:
+            response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        return _secure(response, filename, inline)

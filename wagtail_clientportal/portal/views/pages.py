@@ -1,0 +1,80 @@
+"""The chosen portal: its documents and invoices, and one item's details."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from ... import conf, services
+from ...models import AccessEvent
+from .. import listing
+from ..access import PortalAccessMixin
+from ..forms import PortalSearchForm
+
+
+def _other_portals(user, current):
+    return [
+        (portal, membership.client)
+        for membership in services.accessible_portal_users(user)
+        for portal in membership.portals.all()
+        if portal.pk != current.pk
+    ]
+
+
+class PortalHomeView(PortalAccessMixin):
+    def get(self, request, portal_id):
+        return redirect("wagtail_clientportal:section", portal_id=portal_id, section="documents")
+
+
+class SectionView(PortalAccessMixin):
+    template_name = "wagtail_clientportal/portal/portal.html"
+
+    def get(self, request, portal_id, section):
+        if section not in listing.SECTIONS:
+            raise Http404
+        kinds = listing.kinds_of(section)
+        form = PortalSearchForm(kinds, request.GET)
+        q = kind = ""
+        if form.is_valid():
+            q = form.cleaned_data["q"].strip()
+            kind = form.cleaned_data["kind"]
+        page_obj, rows = listing.page_of(
+            self.shares,
+            self.portal_user,
+            section,
+            q=q,
+            kind=kind,
+            page=request.GET.get("page") or 1,
+            per_page=conf.page_size(),
+        )
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "portal": self.portal,
+            "portal_user": self.portal_user,
+            "section": section,
+            "sections": listing.SECTION_LABELS,
+            "form": form,
+            "page_obj": page_obj,
+            "rows": rows,
+            "query": query.urlencode(),
+            "other_portals": _other_portals(request.user, self.portal),
+        }
+        return render(request, self.template_name, context)
+
+
+class ItemView(PortalAccessMixin):
+    template_name = "wagtail_clientportal/portal/item.html"
+
+    def get(self, request, portal_id, share_id):
+        share = get_object_or_404(listing.annotated(self.shares, self.portal_user), pk=share_id)
+        row = listing.row_for(share)
+        if row.invoice is not None:
+            settlement_shares = listing.annotated(
+                self.shares.filter(settlement__invoice_id=row.invoice.pk), self.portal_user
+            )
+            row.settlements = [listing.row_for(s) for s in settlement_shares]
+        services.record_access(self.portal_user, share, AccessEvent.Action.VIEW, request)
+        section = "invoices" if row.kind in ("invoice", "settlement") else "documents"
+        context = {"portal": self.portal, "row": row, "section": section}
+        return render(request, self.template_name, context)

@@ -1,0 +1,87 @@
+"""Password reset by email: the same answer whether or not the address is known."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from ... import conf, notifications
+from ...models import PortalUser
+from ...services import accounts
+from .. import throttle
+from .activation import _user_from
+
+
+class ResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class PasswordResetView(View):
+    template_name = "wagtail_clientportal/portal/password_reset.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": ResetRequestForm()})
+
+    def post(self, request):
+        form = ResetRequestForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        email = form.cleaned_data["email"]
+        ip = request.META.get("REMOTE_ADDR")
+        if not throttle.is_locked("reset:" + email, ip):
+            throttle.record_failure("reset:" + email, ip)  # limits how often mail is sent
+            User = get_user_model()
+            field = User.get_email_field_name()
+            user = User._default_manager.filter(**{f"{field}__iexact": email}).first()
+            if (
+                user is not None
+                and user.is_active
+                and PortalUser.objects.filter(user=user, activated_at__isnull=False).exists()
+            ):
+                path = reverse(
+                    "wagtail_clientportal:password_reset_confirm",
+                    kwargs={
+                        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                        "token": default_token_generator.make_token(user),
+                    },
+                )
+                notifications.queue_password_reset(user, conf.base_url().rstrip("/") + path)
+        return render(request, self.template_name, {"sent": True})
+
+
+class PasswordResetConfirmView(View):
+    template_name = "wagtail_clientportal/portal/password_reset_confirm.html"
+
+    def dispatch(self, request, uidb64, token):
+        self.user = _user_from(uidb64)
+        valid = (
+            self.user is not None
+            and default_token_generator.check_token(self.user, token)
+            and accounts.is_portal_login(self.user)
+        )
+        if not valid:
+            return render(request, self.template_name, {"invalid": True}, status=400)
+        return super().dispatch(request, uidb64, token)
+
+    def get(self, request, uidb64, token):
+        return render(request, self.template_name, {"form": SetPasswordForm(self.user)})
+
+    def post(self, request, uidb64, token):
+        form = SetPasswordForm(self.user, request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        accounts.change_password(self.user, form.cleaned_data["new_password1"])
+        throttle.reset_account(self.user.get_username())
+        return render(request, self.template_name, {"done": True})
