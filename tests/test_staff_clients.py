@@ -1,6 +1,5 @@
 """Staff side: the "Klienci" area and the client card tabs, through the real admin URLs."""
 
-
 import pytest
 from django.urls import reverse
 

@@ -226,3 +226,18 @@ def test_portal_page_queries_are_bounded(
             client.get(reverse("clientportal_staff:portal_detail", args=[portal_a.pk])).status_code
             == 200
         )
+
+
+def test_documents_listing_offers_both_bulk_actions(client, document):
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from tests.factories import UserFactory
+
+    call_command("clientportal_roles", stdout=None)
+    editor = UserFactory(username="redaktor@kancelaria.pl")
+    editor.groups.add(Group.objects.get(name="Editors"))  # Wagtail's group: documents on root
+    client.force_login(editor)
+    response = client.get(reverse("wagtaildocs:index"))
+    assert response.status_code == 200
+    assert "Dodaj udostępnienie" in response.text and "Cofnij udostępnienie" in response.text

@@ -10,18 +10,20 @@ created, which is what makes the command idempotent.
 
 from datetime import date, timedelta
 from decimal import Decimal
+from io import StringIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_static.models import StaticDevice
 from wagtail.documents import get_document_model
-from wagtail.models import Collection, GroupCollectionPermission
+from wagtail.models import Collection
 
 from wagtail_clientportal import conf, services
 from wagtail_clientportal.models import (
@@ -33,7 +35,6 @@ from wagtail_clientportal.models import (
     Settlement,
     Share,
 )
-from wagtail_clientportal.permissions import MANAGE_PORTAL_USERS, MANAGE_PORTALS, SHARE_ITEMS
 
 from ...pdf import make_pdf
 
@@ -52,36 +53,9 @@ STAFF = [
 
 
 def ensure_staff_roles() -> dict[str, Group]:
-    """The firm's staff groups and their permissions.
-
-    Temporary: the package will get its own command that creates these roles;
-    until then the demo makes them here. "Editors" comes from Wagtail's migrations.
-    """
-    admin_access = "wagtailadmin.access_admin"
-    full = [admin_access, MANAGE_PORTALS, MANAGE_PORTAL_USERS, SHARE_ITEMS]
-    roles = {"Administrator": full, "ADO": full, "Editors": [admin_access, SHARE_ITEMS]}
-    groups = {}
-    for name, perms in roles.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*[_permission(perm) for perm in perms])
-        groups[name] = group
-    for name in ("Administrator", "ADO"):
-        _grant_document_permissions(groups[name])
-    return groups
-
-
-def _permission(dotted: str) -> Permission:
-    app_label, codename = dotted.split(".")
-    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
-
-
-def _grant_document_permissions(group: Group) -> None:
-    """Wagtail checks document permissions per collection, never on the group itself."""
-    root = Collection.get_first_root_node()
-    for codename in ("add_document", "change_document", "choose_document"):
-        GroupCollectionPermission.objects.get_or_create(
-            group=group, collection=root, permission=_permission(f"wagtaildocs.{codename}")
-        )
+    """The firm's staff groups, made by the package's own ``clientportal_roles`` command."""
+    call_command("clientportal_roles", stdout=StringIO())
+    return {name: Group.objects.get(name=name) for name in ("Administrator", "ADO", "Editors")}
 
 
 def ensure_staff(groups: dict[str, Group]):
