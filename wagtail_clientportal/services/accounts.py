@@ -82,16 +82,17 @@ def confirm_device(device) -> None:
 
 @transaction.atomic
 def regenerate_backup_codes(user) -> list[str]:
-    """Replace the user's backup codes; returns the new ones (shown once, stored hashed by
-    nothing but their single use)."""
+    """Replace every backup code of the user with new ones, returned to be shown once.
+
+    Devices stay (a session verified with one stays verified); their old codes go.
+    """
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
     )
-    StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     if not device.confirmed:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-    device.token_set.all().delete()
+    StaticToken.objects.filter(device__user=user).delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
     return codes
