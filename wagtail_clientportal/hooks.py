@@ -17,6 +17,24 @@ commit: raising rolls the whole action back.
 ``clientportal_after_user_created(actor, portal_user, created_login)``
     Inside the transaction; ``created_login`` tells whether a new Django user
     was made (False when the person already had a login, e.g. at another client).
+``clientportal_construct_notification(notification, message)``
+    At delivery, after the email is rendered and before it is sent; outside the
+    sharing transaction. ``notification`` is a ``models.Notification`` (``kind``,
+    ``recipient``, ``user``, ``portal_user``, ``portal``, ``context``);
+    ``message`` is the ``EmailMultiAlternatives`` about to be sent. Change it in
+    place (subject, body, headers, ``reply_to``, alternatives), or return another
+    ``EmailMessage`` to send instead. Example::
+
+        @hooks.register("clientportal_construct_notification")
+        def add_reply_to(notification, message):
+            message.reply_to = ["sekretariat@kancelaria.pl"]
+
+``clientportal_send_notification(notification, message)``
+    At delivery, after every construct hook. Return a true value to say the hook
+    delivered the notification itself (e.g. as an SMS): no email is sent and the
+    notification is marked sent; a string returned is kept as its provider
+    message id. Raising counts as a failed attempt (retried with backoff).
+    Return None/False to leave the email to the package.
 """
 
 from __future__ import annotations
@@ -28,6 +46,8 @@ AFTER_SHARE = "clientportal_after_share"
 AFTER_REVOKE = "clientportal_after_revoke"
 AFTER_PORTAL_DELETE = "clientportal_after_portal_delete"
 AFTER_USER_CREATED = "clientportal_after_user_created"
+CONSTRUCT_NOTIFICATION = "clientportal_construct_notification"
+SEND_NOTIFICATION = "clientportal_send_notification"
 
 
 def run(name: str, **kwargs) -> list:

@@ -113,6 +113,15 @@ MEDIA_ROOT = BASE_DIR / "media"
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = "Kancelaria Nowak i Wspólnicy <portal@kancelaria-nowak.example>"
 
+# Tasks run at once, in the request: no worker to start. Wagtail's own tasks use the
+# django-tasks backport on "default"; the portal's outbox uses Django's own
+# django.tasks on its alias (see docs/notifications.md for a real worker).
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "clientportal": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+}
+WAGTAILCLIENTPORTAL_TASK_BACKEND = "clientportal"
+
 WAGTAIL_SITE_NAME = "Kancelaria Nowak i Wspólnicy"
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -2,6 +2,7 @@ from .audit import AccessEvent
 from .clients import Client, Portal, PortalAssignment, PortalUser
 from .documents import DocumentVersion
 from .invoices import Invoice, Settlement
+from .notifications import Notification
 from .sharing import Share
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "Client",
     "DocumentVersion",
     "Invoice",
+    "Notification",
     "Portal",
     "PortalAssignment",
     "PortalUser",

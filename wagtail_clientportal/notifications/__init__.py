@@ -1,40 +1,88 @@
 """Emails of the package. Callers use only the functions here.
 
-Every function is called inside the caller's transaction and sends nothing
-until it commits, so a rolled-back change never emails anyone.
+Every ``queue_*`` function writes an outbox row (``models.Notification``) inside
+the caller's transaction and asks for delivery only when it commits, so a
+rolled-back change emails no one and a committed one is never forgotten:
+if the provider is down, the row is retried with backoff, then marked failed
+for staff and the ``clientportal_send_notifications`` command.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.utils import timezone
 
 from .. import conf
+from . import outbox
 from .render import render_message
+from .tracking import last_bounced_user_ids
+
+__all__ = [
+    "last_bounced_user_ids",
+    "queue_activation",
+    "queue_new_shares",
+    "queue_password_reset",
+    "send_login_code",
+]
 
 
 def queue_activation(portal_user) -> None:
-    """The activation link for a new (or re-invited) portal user."""
-    from ..portal.tokens import activation_url
+    """The activation link for a new (or re-invited) portal user.
 
-    context = {"portal_user": portal_user, "activation_url": activation_url(portal_user.user)}
-    _send_on_commit("activation", portal_user.email, context, language=None)
+    The link is made at delivery time, so a retried email still carries a fresh one.
+    """
+    outbox.create("activation", portal_user.email, user=portal_user.user, portal_user=portal_user)
 
 
 def queue_password_reset(user, reset_url: str) -> None:
     """A password-reset link; callers send it whether or not they found the address's owner."""
-    _send_on_commit("password_reset", _email_of(user), {"user": user, "reset_url": reset_url}, None)
+    outbox.create(
+        "password_reset",
+        _email_of(user),
+        user=user if getattr(user, "pk", None) else None,
+        context={"reset_url": reset_url},
+    )
+
+
+def queue_new_shares(result) -> list:
+    """One message per eligible person per portal for one sharing action (``ShareResult``)."""
+    return outbox.queue_shares(result.created_by_portal)
 
 
 def send_login_code(user, code: str, valid_minutes: int) -> None:
-    """A one-time login code: sent at once (the person is waiting on the code screen)."""
+    """A one-time login code: sent at once (the person is waiting on the code screen).
+
+    Recorded in the outbox as sent (without the code) so bounces are seen too;
+    a failure is recorded and raised, since the person must be told now.
+    """
+    from ..models import Notification
+
     context = {"user": user, "code": code, "valid_minutes": valid_minutes}
-    render_message("login_code", _email_of(user), context, None).send(using=conf.mailer())
+    message = render_message("login_code", _email_of(user), context, None)
+    record = Notification(
+        kind=Notification.Kind.LOGIN_CODE,
+        recipient=_email_of(user),
+        user=user if getattr(user, "pk", None) else None,
+        language=conf.email_language(),
+        attempts=1,
+    )
+    try:
+        message.send(using=conf.mailer())
+    except Exception as exc:
+        record.status = Notification.Status.FAILED
+        record.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        record.save()
+        raise
+    record.status = Notification.Status.SENT
+    record.sent_at = timezone.now()
+    record.provider_message_id = _provider_id(message)
+    record.save()
+
+
+def _provider_id(message) -> str:
+    from .delivery import _provider_message_id
+
+    return _provider_message_id(message)[:255]
 
 
 def _email_of(user) -> str:
     return getattr(user, user.get_email_field_name())
-
-
-def _send_on_commit(kind: str, recipient: str, context: dict, language: str | None) -> None:
-    message = render_message(kind, recipient, context, language)
-    transaction.on_commit(lambda: message.send(using=conf.mailer()))

@@ -1,4 +1,8 @@
-"""Emails as template prefixes: ``email/<kind>_subject.txt``, ``_message.txt``, ``_message.html``."""
+"""Emails as template prefixes: ``email/<kind>_subject.txt``, ``_message.txt``, ``_message.html``.
+
+A host project overrides any of them by putting a template with the same name
+earlier in its template search path.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ def render_message(kind: str, recipient: str, context: dict, language: str | Non
     context = {
         "firm_name": conf.firm_name(),
         "firm_logo": conf.firm_logo(),
+        "firm_footer": conf.email_footer(),
         "base_url": conf.base_url(),
         **context,
     }

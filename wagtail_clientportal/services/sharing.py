@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.documents import get_document_model
 
-from .. import hooks
+from .. import hooks, notifications
 from ..exceptions import ClientPortalValidationError
 from ..models import DocumentVersion, Invoice, Portal, Settlement, Share
 from ..models.sharing import TARGET_FIELDS
@@ -144,6 +144,8 @@ def share_items(
         already_active=[s for s in existing if s.is_active(now)],
         portals=portals,
     )
+    # One outbox row per eligible person per portal, in this transaction (issue 5).
+    notifications.queue_new_shares(result)
     hooks.run(hooks.AFTER_SHARE, actor=actor, result=result)
     return result
 

@@ -1,0 +1,129 @@
+"""Writing notifications into the outbox, inside the caller's transaction.
+
+Nothing here sends: rows are delivered by ``tasks.send_notifications``, enqueued
+only when the transaction commits (``django.tasks`` is not transaction-aware).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .. import conf
+
+logger = logging.getLogger(__name__)
+
+# Enough to recognise the batch; the full list is on the portal. Only with
+# WAGTAILCLIENTPORTAL_NOTIFY_ITEM_TITLES, since titles may be privileged.
+MAX_TITLES = 50
+
+
+def enqueue_on_commit(ids: list[int]) -> None:
+    """Ask the task backend to deliver ``ids`` once the current transaction commits."""
+    if ids:
+        transaction.on_commit(lambda: enqueue_now(ids), robust=True)
+
+
+def enqueue_now(ids: list[int], run_after=None) -> None:
+    from .tasks import send_notifications
+
+    task = send_notifications.using(backend=conf.task_backend())
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    try:
+        task.enqueue(list(ids))
+    except Exception:
+        # The rows stay queued: the resend command (or the next retry) delivers them.
+        logger.exception("Could not enqueue notifications %s", ids[:20])
+
+
+def _email_field() -> str:
+    return get_user_model().get_email_field_name()
+
+
+def create(kind: str, recipient: str, **fields):
+    """One outbox row, delivered after commit. Returns the ``Notification``."""
+    from ..models import Notification
+
+    notification = Notification.objects.create(
+        kind=kind, recipient=recipient, language=conf.email_language(), **fields
+    )
+    enqueue_on_commit([notification.pk])
+    return notification
+
+
+def eligible_assignments(portal_ids: Iterable[int]):
+    """(portal id, portal user id, user id, email) of everyone to tell about a portal, now.
+
+    The same rule as portal access (DESIGN rule 9, minus OTP): activated, not
+    blocked, not expired, assigned to the portal, and of the portal's own client.
+    """
+    from ..models import PortalAssignment
+
+    today = timezone.localdate()
+    email = f"portal_user__user__{_email_field()}"
+    return (
+        PortalAssignment.objects.filter(
+            portal_id__in=list(portal_ids),
+            portal_user__activated_at__isnull=False,
+            portal_user__is_blocked=False,
+            portal_user__client_id=F("portal__client_id"),
+        )
+        .filter(
+            Q(portal_user__access_expires_on__isnull=True)
+            | Q(portal_user__access_expires_on__gte=today)
+        )
+        .order_by("portal_id", "portal_user_id")
+        .values_list("portal_id", "portal_user_id", "portal_user__user_id", email)
+    )
+
+
+def queue_shares(shares_by_portal: dict[int, list]) -> list:
+    """One notification per eligible person per portal for one sharing action.
+
+    ``shares_by_portal`` maps a portal id to the ``Share`` rows just created on it
+    (their targets already loaded: no query per item). Two queries in all,
+    whatever the number of items and people: one for the recipients, one insert.
+    """
+    from ..models import Notification
+
+    if not shares_by_portal:
+        return []
+    contexts = {}
+    for portal_id, shares in shares_by_portal.items():
+        counts = Counter(share.kind for share in shares)
+        context = {"count": len(shares), "counts": dict(counts)}
+        if conf.notify_item_titles():
+            context["titles"] = [_title(share.target) for share in shares[:MAX_TITLES]]
+        contexts[portal_id] = context
+    language = conf.email_language()
+    now = timezone.now()
+    rows = [
+        Notification(
+            kind=Notification.Kind.NEW_SHARES,
+            recipient=email,
+            user_id=user_id,
+            portal_user_id=portal_user_id,
+            portal_id=portal_id,
+            context=contexts[portal_id],
+            language=language,
+            created_at=now,
+            next_attempt_at=now,
+            status_changed_at=now,
+        )
+        for portal_id, portal_user_id, user_id, email in eligible_assignments(shares_by_portal)
+        if email
+    ]
+    created = Notification.objects.bulk_create(rows, batch_size=500)
+    enqueue_on_commit([n.pk for n in created])
+    return created
+
+
+def _title(item) -> str:
+    return str(getattr(item, "title", None) or item)[:255]

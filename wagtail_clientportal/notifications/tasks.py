@@ -1,0 +1,29 @@
+"""The ``django.tasks`` task that delivers the outbox (Django 6.1's own framework).
+
+Wagtail 8's own tasks use the ``django-tasks`` backport, which reads the same
+``TASKS`` setting. ``@task`` would build this task with the *default* backend's
+task class (the backport's, in a host that keeps Wagtail's tasks on "default"),
+which django-tasks-db refuses; so the task is built with ``django.tasks``' own
+``Task`` on the package's alias (``WAGTAILCLIENTPORTAL_TASK_BACKEND``).
+"""
+
+from __future__ import annotations
+
+from django.tasks.base import Task
+
+from .. import conf
+from . import delivery
+
+
+def send_notifications(notification_ids: list[int] | None = None) -> dict:
+    """Deliver the given notifications (all due ones when None). Safe to run twice."""
+    report = delivery.deliver(notification_ids)
+    return {
+        "sent": len(report.sent),
+        "retrying": len(report.retrying),
+        "failed": len(report.failed),
+    }
+
+
+# Same name as the function: workers find the task by its import path.
+send_notifications = Task(func=send_notifications, backend=conf.task_backend())  # type: ignore[assignment]
