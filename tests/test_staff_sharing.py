@@ -180,7 +180,7 @@ def test_bulk_share_200_documents_to_3_portals_with_bounded_queries(
     client.force_login(editor)
     url = share_url(docs)
     data = {"portals": [portal_a.pk, portal_a2.pk, portal_b.pk], "mode": "live"}
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(25):
         response = client.post(url, data)
     assert response.status_code == 302
     assert Share.objects.active().count() == 600

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.documents.views.bulk_actions.document_bulk_action import DocumentBulkAction
+from wagtail.permissions import policy_registry
+from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from .. import services
 from ..exceptions import ClientPortalValidationError
-from ..models import DocumentVersion, PortalUser
+from ..models import DocumentVersion, Invoice, PortalUser, Settlement, Share
 from . import roles
 from .base import forbidden
 from .forms import RevokeForm, ShareForm
@@ -163,6 +168,185 @@ class RevokeDocumentsBulkAction(ServiceErrorMixin, DocumentBulkAction):
         revoked = services.revoke_items(actor, [*documents, *versions], portals)
         if outcome is not None:
             outcome["revoked"] = revoked
+        return len(revoked), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext(
+            "%(count)d share revoked.", "%(count)d shares revoked.", num_parent_objects
+        ) % {"count": num_parent_objects}
+
+
+# --- Invoices ---------------------------------------------------------------------------------
+
+
+class InvoiceShareForm(ShareForm):
+    include_settlements = forms.BooleanField(
+        label=_("Also share the invoices' settlements"), required=False, initial=True
+    )
+
+    def __init__(self, *args, client_ids=None, **kwargs):
+        super().__init__(*args, with_mode=False, **kwargs)
+        if client_ids:
+            # Invoices belong to one client: offer only that client's portals.
+            field = self.fields["portals"]
+            field.queryset = field.queryset.filter(client_id__in=client_ids)
+            field.choices = [
+                (client, [(pk, name) for pk, name in options])
+                for client, options in _grouped(field.queryset)
+            ]
+
+
+def _grouped(portals):
+    groups: dict[str, list] = {}
+    for portal in portals:
+        groups.setdefault(portal.client.name, []).append((portal.pk, portal.name))
+    return list(groups.items())
+
+
+class InvoiceBulkMixin(ServiceErrorMixin):
+    models = [Invoice]
+
+    @cached_property
+    def permission_policy(self):
+        return policy_registry.get_by_type(Invoice)
+
+    def object_context(self, obj):
+        return {"item": obj}
+
+    def get_context_data(self, **kwargs):
+        return BulkAction.get_context_data(self, **kwargs)
+
+    def get_execution_context(self):
+        return {}
+
+    def selected_client_ids(self):
+        ids = [i for i in self.request.GET.getlist("id") if i.isdigit()]
+        return set(Invoice.objects.filter(pk__in=ids).values_list("client_id", flat=True))
+
+
+class ShareInvoicesBulkAction(InvoiceBulkMixin, SnippetBulkAction):
+    display_name = _("Add share")
+    action_type = "clientportal_share"
+    aria_label = _("Share the selected invoices on client portals")
+    template_name = "wagtail_clientportal/staff/bulk_share.html"
+    action_priority = 40
+    form_class = InvoiceShareForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "client_ids": self.selected_client_ids()}
+
+    def get_execution_context(self):
+        data = self.cleaned_form.cleaned_data
+        return {
+            "actor": self.request.user,
+            "portals": list(data["portals"]),
+            "settlements": data.get("include_settlements", False),
+            "expires_at": data.get("expires_at"),
+            "outcome": self.outcome,
+        }
+
+    @classmethod
+    def execute_action(
+        cls,
+        objects,
+        actor=None,
+        portals=(),
+        settlements=False,
+        expires_at=None,
+        outcome=None,
+        **kwargs,
+    ):
+        items = list(objects)
+        if settlements:
+            items += list(Settlement.objects.filter(invoice__in=items).select_related("invoice"))
+        result = services.share_items(actor, portals, items, expires_at=expires_at)
+        if outcome is not None:
+            outcome.update(result=result)
+        return len(result.created), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        result = self.outcome["result"]
+        notified = users_to_notify(result.created_by_portal.keys())
+        return share_message(result, _items_shared, notified)
+
+
+def _items_shared(n):
+    return ngettext(
+        "%(count)d share created on: %(portals)s.",
+        "%(count)d shares created on: %(portals)s.",
+        n,
+    )
+
+
+class RevokeInvoicesBulkAction(InvoiceBulkMixin, SnippetBulkAction):
+    display_name = _("Revoke share")
+    action_type = "clientportal_revoke"
+    aria_label = _("Revoke the selected invoices from client portals")
+    template_name = "wagtail_clientportal/staff/bulk_revoke.html"
+    action_priority = 41
+    form_class = RevokeForm
+
+    def get_execution_context(self):
+        portals = list(self.cleaned_form.cleaned_data["portals"])
+        return {"actor": self.request.user, "portals": portals or None}
+
+    @classmethod
+    def execute_action(cls, objects, actor=None, portals=None, **kwargs):
+        invoices = list(objects)
+        settlements = list(Settlement.objects.filter(invoice__in=invoices))
+        revoked = services.revoke_items(actor, [*invoices, *settlements], portals)
+        return len(revoked), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext(
+            "%(count)d share revoked.", "%(count)d shares revoked.", num_parent_objects
+        ) % {"count": num_parent_objects}
+
+
+# --- Shares listing ---------------------------------------------------------------------------
+
+
+class RevokeSharesBulkAction(ServiceErrorMixin, SnippetBulkAction):
+    """Revoke the selected shares; already revoked ones are listed as not actionable."""
+
+    models = [Share]
+    display_name = _("Revoke share")
+    action_type = "clientportal_revoke_shares"
+    aria_label = _("Revoke the selected shares")
+    template_name = "wagtail_clientportal/staff/bulk_revoke.html"
+    action_priority = 10
+    form_class = forms.Form
+
+    @cached_property
+    def permission_policy(self):
+        return policy_registry.get_by_type(Share)
+
+    def get_form_kwargs(self):
+        return BulkAction.get_form_kwargs(self)
+
+    def object_context(self, obj):
+        return {"item": obj}
+
+    def get_context_data(self, **kwargs):
+        return BulkAction.get_context_data(self, **kwargs)
+
+    def check_perm(self, obj):
+        return roles.has(self.request.user, roles.SHARE_ITEMS) and obj.revoked_at is None
+
+    @classmethod
+    def get_queryset(cls, model, object_ids):
+        return list(
+            Share.objects.filter(pk__in=[i for i in object_ids if str(i).isdigit()]).select_related(
+                "portal__client", "document", "document_version", "invoice", "settlement__invoice"
+            )
+        )
+
+    def get_execution_context(self):
+        return {"actor": self.request.user}
+
+    @classmethod
+    def execute_action(cls, objects, actor=None, **kwargs):
+        revoked = services.revoke_shares(actor, list(objects))
         return len(revoked), 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):

@@ -88,12 +88,14 @@ class PackagePermissionPolicy(BasePermissionPolicy):
     also passes with Django's own model permission (e.g. ``change_client``).
     """
 
-    def __init__(self, model, actions: dict[str, tuple[str, ...]]):
+    def __init__(self, model, actions: dict[str, tuple[str, ...]], denied=()):
         super().__init__(model)
         self.actions = actions
+        # Actions nobody may do through generic admin views (e.g. editing a share).
+        self.denied = set(denied)
 
     def user_has_permission(self, user, action):
-        if not (user and user.is_active):
+        if not (user and user.is_active) or action in self.denied:
             return False
         if user.is_superuser:
             return True
@@ -109,6 +111,9 @@ class PackagePermissionPolicy(BasePermissionPolicy):
         from django.contrib.auth import get_user_model
         from django.db.models import Q
 
+        actions = [a for a in actions if a not in self.denied]
+        if not actions:
+            return get_user_model().objects.none()
         perms = {p for a in actions for p in self.actions.get(a, ())}
         opts = self.model._meta
         perms |= {f"{opts.app_label}.{a}_{opts.model_name}" for a in actions}
@@ -149,5 +154,10 @@ def register_policies() -> None:
         ),
     )
     register_permission_policy(
-        Share, PackagePermissionPolicy(Share, {"view": (SHARE_ITEMS, MANAGE_PORTALS)})
+        Share,
+        PackagePermissionPolicy(
+            Share,
+            {"view": (SHARE_ITEMS, MANAGE_PORTALS)},
+            denied=("add", "change", "delete"),
+        ),
     )

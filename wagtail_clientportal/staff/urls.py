@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import portal_users, portals
+from . import documents, files, portal_users, portals
 
 app_name = "clientportal_staff"
 
@@ -42,4 +42,10 @@ urlpatterns = [
         portal_users.portal_user_action,
         name="portal_user_action",
     ),
+    path(
+        "document/<int:document_pk>/",
+        documents.DocumentSharesView.as_view(),
+        name="document_shares",
+    ),
+    path("file/<str:kind>/<int:pk>/", files.download, name="file"),
 ]

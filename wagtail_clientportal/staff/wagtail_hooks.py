@@ -2,12 +2,23 @@
 
 from django.urls import include, path
 from wagtail import hooks
+from wagtail.snippets.models import register_snippet
 
 from . import roles, urls
-from .bulk_actions import RevokeDocumentsBulkAction, ShareDocumentsBulkAction
+from .bulk_actions import (
+    RevokeDocumentsBulkAction,
+    RevokeInvoicesBulkAction,
+    RevokeSharesBulkAction,
+    ShareDocumentsBulkAction,
+    ShareInvoicesBulkAction,
+)
 from .clients import client_viewset
+from .invoices import InvoiceViewSet
+from .shares import ShareViewSet
 
 roles.register_policies()
+register_snippet(InvoiceViewSet)
+register_snippet(ShareViewSet)
 
 
 @hooks.register("register_admin_viewset")
@@ -22,3 +33,6 @@ def register_admin_urls():
 
 hooks.register("register_bulk_action", ShareDocumentsBulkAction)
 hooks.register("register_bulk_action", RevokeDocumentsBulkAction)
+hooks.register("register_bulk_action", ShareInvoicesBulkAction)
+hooks.register("register_bulk_action", RevokeInvoicesBulkAction)
+hooks.register("register_bulk_action", RevokeSharesBulkAction)

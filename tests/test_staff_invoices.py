@@ -1,0 +1,202 @@
+"""Staff side: invoices area, private-file downloads, the shares listing, document versions."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.factories import DocumentFactory, InvoiceFactory, PortalUserFactory, SettlementFactory
+from wagtail_clientportal import services
+from wagtail_clientportal.models import DocumentVersion, Invoice, Settlement, Share
+
+pytestmark = pytest.mark.django_db
+
+
+def bulk_url(model, action, objs):
+    query = "&".join(f"id={o.pk}" for o in objs)
+    return (
+        reverse("wagtail_bulk_action", args=["wagtail_clientportal", model, action]) + "?" + query
+    )
+
+
+def messages_of(response):
+    return [str(m).strip() for m in get_messages(response.wsgi_request)]
+
+
+def invoice_data(client_obj, **overrides):
+    data = {
+        "client": client_obj.pk,
+        "number": "FV/2026/0100",
+        "ksef_number": "",
+        "issue_date": "2026-11-02",
+        "sale_date": "2026-10-31",
+        "due_date": "2026-11-16",
+        "net_amount": "1000.00",
+        "vat_amount": "230.00",
+        "gross_amount": "1230.00",
+        "currency": "PLN",
+        "paid_on": "",
+        "settlements-TOTAL_FORMS": "1",
+        "settlements-INITIAL_FORMS": "0",
+        "settlements-MIN_NUM_FORMS": "0",
+        "settlements-MAX_NUM_FORMS": "1000",
+        "settlements-0-title": "Zestawienie godzin",
+        "settlements-0-ORDER": "1",
+        "settlements-0-DELETE": "",
+        "settlements-0-id": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_invoice_listing_filters_and_search(client, administrator, client_a, client_b):
+    InvoiceFactory(client=client_a, number="FV/A/1", paid_on="2026-11-10")
+    InvoiceFactory(client=client_b, number="FV/B/2")
+    client.force_login(administrator)
+    url = reverse("clientportal_invoices:list")
+    response = client.get(url)
+    assert response.status_code == 200 and "FV/A/1" in response.text and "FV/B/2" in response.text
+    assert "FV/B/2" not in client.get(url, {"q": "FV/A"}).text
+    text = client.get(url, {"client": client_a.pk}).text
+    assert "FV/A/1" in text and "FV/B/2" not in text
+    text = client.get(url, {"paid": "false"}).text
+    assert "FV/B/2" in text and "FV/A/1" not in text
+    text = client.get(url, {"issue_date_from": "2026-12-01"}).text
+    assert "FV/A/1" not in text and "FV/B/2" not in text
+
+
+def test_create_invoice_with_pdf_and_settlement_inline(client, administrator, client_a):
+    client.force_login(administrator)
+    response = client.get(reverse("clientportal_invoices:add"))
+    assert response.status_code == 200
+    data = invoice_data(client_a)
+    data["pdf"] = SimpleUploadedFile("faktura.pdf", b"%PDF-1.4 x", content_type="application/pdf")
+    data["settlements-0-file"] = SimpleUploadedFile("godziny.pdf", b"%PDF-1.4 h")
+    response = client.post(reverse("clientportal_invoices:add"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    invoice = Invoice.objects.get(number="FV/2026/0100")
+    [settlement] = invoice.settlements.all()
+    assert settlement.title == "Zestawienie godzin"
+    # The edit form renders without ever calling the private storage's .url.
+    response = client.get(reverse("clientportal_invoices:edit", args=[invoice.pk]))
+    assert response.status_code == 200
+    assert reverse("clientportal_staff:file", args=["invoice", invoice.pk]) in response.text
+    assert reverse("clientportal_staff:file", args=["settlement", settlement.pk]) in response.text
+
+
+def test_invoice_with_wrong_gross_is_a_form_error(client, administrator, client_a):
+    client.force_login(administrator)
+    data = invoice_data(client_a, gross_amount="999.00", **{"settlements-TOTAL_FORMS": "0"})
+    data["pdf"] = SimpleUploadedFile("faktura.pdf", b"%PDF-1.4 x")
+    response = client.post(reverse("clientportal_invoices:add"), data)
+    assert response.status_code == 200
+    assert not Invoice.objects.exists()
+
+
+def test_staff_download_streams_private_file(client, administrator, nobody):
+    invoice = InvoiceFactory()
+    url = reverse("clientportal_staff:file", args=["invoice", invoice.pk])
+    client.force_login(administrator)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 invoice"
+    assert {"private", "no-store"} <= {p.strip() for p in response["Cache-Control"].split(",")}
+    assert "attachment" in response["Content-Disposition"]
+    client.force_login(nobody)
+    assert client.get(url).status_code == 403
+    client.force_login(administrator)
+    assert client.get(reverse("clientportal_staff:file", args=["nonsense", 1])).status_code == 404
+    assert client.get(reverse("clientportal_staff:file", args=["invoice", 999])).status_code == 404
+
+
+def test_share_and_revoke_invoices_with_settlements(client, editor, client_a, portal_a, portal_b):
+    invoice = InvoiceFactory(client=client_a)
+    settlement = SettlementFactory(invoice=invoice)
+    PortalUserFactory(client=client_a, portals=[portal_a])
+    client.force_login(editor)
+    url = bulk_url("invoice", "clientportal_share", [invoice])
+    form = client.get(url).context["form"]
+    assert list(form.fields["portals"].queryset) == [portal_a]  # only the invoice's client
+    response = client.post(url, {"portals": [portal_a.pk], "include_settlements": "on"})
+    assert response.status_code == 302
+    assert {s.kind for s in Share.objects.active()} == {"invoice", "settlement"}
+    assert "1 użytkownik PK otrzyma powiadomienie" in messages_of(response)[0]
+    # A portal of another client is refused with a form error.
+    response = client.post(url, {"portals": [portal_b.pk]})
+    assert response.status_code == 200 and "portals" in response.context["form"].errors
+    response = client.post(bulk_url("invoice", "clientportal_revoke", [invoice]), {})
+    assert response.status_code == 302
+    assert Share.objects.active().count() == 0
+    assert Settlement.objects.filter(pk=settlement.pk).exists()
+
+
+def test_shares_listing_filters_and_bulk_revoke(client, editor, administrator, portal_a, portal_b):
+    docs = DocumentFactory.create_batch(2)
+    services.share_items(administrator, [portal_a], docs)
+    services.share_items(administrator, [portal_b], docs[:1])
+    url = reverse("clientportal_shares:list")
+    client.force_login(editor)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["page_obj"].paginator.count == 3
+    assert client.get(url, {"portal": portal_b.pk}).context["page_obj"].paginator.count == 1
+    assert client.get(url, {"client": portal_a.client_id}).context["page_obj"].paginator.count == 2
+    assert client.get(url, {"kind": "document"}).context["page_obj"].paginator.count == 3
+    assert client.get(url, {"kind": "invoice"}).context["page_obj"].paginator.count == 0
+    assert client.get(url, {"shared_by": administrator.pk}).context["page_obj"].paginator.count == 3
+    shares = list(Share.objects.filter(portal=portal_a))
+    response = client.post(bulk_url("share", "clientportal_revoke_shares", shares), {})
+    assert response.status_code == 302
+    assert Share.objects.revoked().count() == 2
+    assert client.get(url, {"status": "revoked"}).context["page_obj"].paginator.count == 2
+    assert client.get(url, {"status": "active"}).context["page_obj"].paginator.count == 1
+    # No add or edit form for shares: they change only through the services.
+    assert client.get(reverse("clientportal_shares:add")).status_code in (302, 403)
+
+
+def test_nobody_cannot_revoke_from_shares_listing(
+    client, nobody, administrator, portal_a, document
+):
+    [share] = services.share_items(administrator, [portal_a], [document]).created
+    client.force_login(nobody)
+    response = client.post(bulk_url("share", "clientportal_revoke_shares", [share]), {})
+    assert response.status_code == 403
+    assert Share.objects.active().count() == 1
+
+
+def test_document_page_revokes_and_saves_versions(
+    client, editor, administrator, portal_a, document
+):
+    [share] = services.share_items(administrator, [portal_a], [document]).created
+    client.force_login(editor)
+    edit = client.get(reverse("wagtaildocs:edit", args=[document.pk]))
+    url = reverse("clientportal_staff:document_shares", args=[document.pk])
+    assert edit.status_code in (200, 302)
+    response = client.get(url)
+    assert response.status_code == 200 and "Dokumenty" in response.text
+    response = client.post(url, {"action": "snapshot", "label": "v1"})
+    assert response.status_code == 302
+    [version] = DocumentVersion.objects.all()
+    assert version.label == "v1" and version.created_by == editor
+    assert reverse("clientportal_staff:file", args=["version", version.pk]) in client.get(url).text
+    response = client.post(url, {"action": "revoke", "share": [share.pk]})
+    assert response.status_code == 302
+    share.refresh_from_db()
+    assert share.revoked_by == editor
+    response = client.post(url, {"action": "revoke", "share": ["999"]}, follow=True)
+    assert response.status_code == 200
+
+
+def test_document_edit_view_links_to_its_shares(client, document):
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from tests.factories import UserFactory
+
+    call_command("clientportal_roles", stdout=None)
+    admin = UserFactory(username="admin@kancelaria.pl")
+    admin.groups.add(Group.objects.get(name="Administrator"))
+    client.force_login(admin)
+    response = client.get(reverse("wagtaildocs:edit", args=[document.pk]))
+    assert response.status_code == 200
+    assert reverse("clientportal_staff:document_shares", args=[document.pk]) in response.text

@@ -1,0 +1,95 @@
+"""Where one Wagtail document is shared, with revoke; and "save version" (a pinned snapshot)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from wagtail.documents import get_document_model
+
+from .. import services
+from ..exceptions import ClientPortalValidationError
+from ..models import DocumentVersion, Share
+from . import roles
+from .base import StaffView
+from .files import download_url
+
+
+class DocumentSharesView(StaffView):
+    template_name = "wagtail_clientportal/staff/document_shares.html"
+    header_icon = "doc-full"
+
+    def get_document(self):
+        if not hasattr(self, "document"):
+            self.document = get_object_or_404(get_document_model(), pk=self.kwargs["document_pk"])
+        return self.document
+
+    def get_page_title(self):
+        return _("Client portals")
+
+    def get_page_subtitle(self):
+        return self.get_document().title
+
+    def get_breadcrumbs_items(self):
+        document = self.get_document()
+        return [
+            *super().get_breadcrumbs_items(),
+            {"url": reverse("wagtaildocs:index"), "label": _("Documents")},
+            {"url": reverse("wagtaildocs:edit", args=[document.pk]), "label": document.title},
+            {"url": "", "label": _("Client portals")},
+        ]
+
+    def get_context_data(self, **kwargs):
+        document = self.get_document()
+        context = super().get_context_data(**kwargs)
+        shares = (
+            Share.objects.filter(Q(document=document) | Q(document_version__document=document))
+            .select_related("portal__client", "document_version", "shared_by", "revoked_by")
+            .order_by("-shared_at")
+        )
+        versions = list(
+            DocumentVersion.objects.filter(document=document).select_related("created_by")
+        )
+        for version in versions:
+            version.download_url = download_url(version)
+        context.update(
+            document=document,
+            active_shares=[s for s in shares if s.is_active()],
+            versions=versions,
+            can_share=roles.has(self.request.user, roles.SHARE_ITEMS),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        roles.require_perm(request.user, roles.SHARE_ITEMS)
+        document = self.get_document()
+        try:
+            if request.POST.get("action") == "snapshot":
+                label = (request.POST.get("label") or "").strip()[:120]
+                version = services.snapshot_document(request.user, document, label)
+                messages.success(
+                    request,
+                    _("Version of “%(title)s” saved (SHA-256 %(sha)s).")
+                    % {"title": document.title, "sha": version.sha256[:12]},
+                )
+            else:
+                ids = [i for i in request.POST.getlist("share") if i.isdigit()]
+                shares = list(
+                    Share.objects.filter(pk__in=ids).filter(
+                        Q(document=document) | Q(document_version__document=document)
+                    )
+                )
+                if not ids or len(shares) != len(set(ids)):
+                    raise ClientPortalValidationError("nothing_selected")
+                revoked = services.revoke_shares(request.user, shares)
+                messages.success(
+                    request,
+                    ngettext("%(count)d share revoked.", "%(count)d shares revoked.", len(revoked))
+                    % {"count": len(revoked)},
+                )
+        except ClientPortalValidationError as error:
+            messages.error(request, str(error.message))
+        return redirect("clientportal_staff:document_shares", document.pk)

@@ -1,0 +1,71 @@
+"""Private files (invoices, settlements, versions) for staff: never a public URL.
+
+The private storage's ``.url`` raises on purpose; the widget below shows the file
+name with a link to the staff-only download view, which checks permission and
+streams the file.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django import forms
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ..models import DocumentVersion, Invoice, Settlement
+from . import roles
+from .base import refuse_with_403
+
+FILE_KINDS = {
+    "invoice": (Invoice, "pdf"),
+    "settlement": (Settlement, "file"),
+    "version": (DocumentVersion, "file"),
+}
+KIND_OF_MODEL = {model: kind for kind, (model, _field) in FILE_KINDS.items()}
+
+
+def download_url(instance) -> str | None:
+    kind = KIND_OF_MODEL.get(type(instance))
+    if kind is None or instance.pk is None:
+        return None
+    return reverse("clientportal_staff:file", args=[kind, instance.pk])
+
+
+class PrivateFileInput(forms.FileInput):
+    """A file input that names the current file and links to the staff download view."""
+
+    template_name = "wagtail_clientportal/staff/widgets/private_file_input.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        instance = getattr(value, "instance", None)
+        if value and getattr(value, "name", None):
+            context["widget"]["current_name"] = os.path.basename(value.name)
+            context["widget"]["download_url"] = download_url(instance)
+        context["widget"]["current_label"] = _("Current file")
+        return context
+
+
+@refuse_with_403
+def download(request, kind, pk):
+    """Stream a private file to staff; nothing is cached, nothing is sniffed."""
+    roles.require_portal_staff(request.user)
+    if kind not in FILE_KINDS:
+        raise Http404
+    model, field = FILE_KINDS[kind]
+    instance = get_object_or_404(model, pk=pk)
+    file = getattr(instance, field)
+    if not file:
+        raise Http404
+    filename = getattr(instance, "original_filename", "") or os.path.basename(file.name)
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,86 @@
+"""The invoices area: listing with filters, create/edit with PDF and settlements inline."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from ..models import Client, Invoice
+from .files import PrivateFileInput
+
+
+class InvoiceFilterSet(WagtailFilterSet):
+    client = django_filters.ModelChoiceFilter(label=_("Client"), queryset=Client.objects.all())
+    paid = django_filters.BooleanFilter(label=_("Paid"), method="filter_paid")
+    issue_date = django_filters.DateFromToRangeFilter(
+        label=_("Issue date"), widget=DateRangePickerWidget
+    )
+    due_date = django_filters.DateFromToRangeFilter(
+        label=_("Due date"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["client"]
+
+    def filter_paid(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(paid_on__isnull=not value)
+
+
+class InvoiceViewSet(SnippetViewSet):
+    model = Invoice
+    icon = "doc-full"
+    menu_label = _("Invoices")
+    menu_name = "clientportal_invoices"
+    url_prefix = "clientportal/invoices"
+    admin_url_namespace = "clientportal_invoices"
+    add_to_admin_menu = True
+    menu_order = 251
+    filterset_class = InvoiceFilterSet
+    search_fields = ["number", "ksef_number"]
+    search_backend_name = None
+    copy_view_enabled = False
+    list_display = [
+        "number",
+        "client",
+        "issue_date",
+        "due_date",
+        Column("gross_amount", label=_("Gross amount")),
+        "currency",
+        Column("is_paid", label=_("Paid")),
+    ]
+    panels = [
+        FieldPanel("client"),
+        FieldRowPanel([FieldPanel("number"), FieldPanel("ksef_number")]),
+        FieldRowPanel([FieldPanel("issue_date"), FieldPanel("sale_date"), FieldPanel("due_date")]),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("net_amount"),
+                        FieldPanel("vat_amount"),
+                        FieldPanel("gross_amount"),
+                        FieldPanel("currency"),
+                    ]
+                )
+            ],
+            heading=_("Amounts"),
+        ),
+        FieldPanel("pdf", widget=PrivateFileInput),
+        FieldPanel("paid_on"),
+        InlinePanel(
+            "settlements",
+            panels=[FieldPanel("title"), FieldPanel("file", widget=PrivateFileInput)],
+            label=_("Settlements"),
+            heading=_("Settlements"),
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return Invoice.objects.select_related("client")

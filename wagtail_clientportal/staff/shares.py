@@ -1,0 +1,97 @@
+"""The listing of all shares, with filters and revoke as a bulk action."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from ..models import Client, Portal, Share
+
+STATUS_CHOICES = [
+    ("active", _("Active")),
+    ("expired", _("Expired")),
+    ("revoked", _("Revoked")),
+]
+
+
+def _sharers(request=None):
+    return get_user_model().objects.filter(pk__in=Share.objects.values("shared_by").distinct())
+
+
+class ShareFilterSet(WagtailFilterSet):
+    client = django_filters.ModelChoiceFilter(
+        label=_("Client"), field_name="portal__client", queryset=Client.objects.all()
+    )
+    portal = django_filters.ModelChoiceFilter(
+        label=_("Portal"), queryset=Portal.objects.select_related("client")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Share.Kind.choices, method="filter_kind"
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=STATUS_CHOICES, method="filter_status"
+    )
+    shared_by = django_filters.ModelChoiceFilter(label=_("Shared by"), queryset=_sharers)
+    shared_at = django_filters.DateFromToRangeFilter(
+        label=_("Shared at"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = Share
+        fields = []
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.of_kind(value) if value else queryset
+
+    def filter_status(self, queryset, name, value):
+        now = timezone.now()
+        if value == "active":
+            return queryset.active(now)
+        if value == "revoked":
+            return queryset.revoked()
+        if value == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        return queryset
+
+
+class ShareViewSet(SnippetViewSet):
+    model = Share
+    icon = "link"
+    menu_label = _("Shares")
+    menu_name = "clientportal_shares"
+    url_prefix = "clientportal/shares"
+    admin_url_namespace = "clientportal_shares"
+    add_to_admin_menu = True
+    menu_order = 252
+    filterset_class = ShareFilterSet
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    list_per_page = 50
+    list_display = [
+        Column("target", label=_("Title")),
+        Column("kind_label", accessor="get_kind_display", label=_("Kind")),
+        Column("portal", label=_("Client portal")),
+        Column("shared_by", label=_("Shared by")),
+        "shared_at",
+        "expires_at",
+        "revoked_at",
+        Column("revoked_by", label=_("Revoked by")),
+    ]
+    # Shares change only through the services: no create or edit form.
+    form_fields = []
+
+    def get_queryset(self, request):
+        return Share.objects.select_related(
+            "portal__client",
+            "document",
+            "document_version",
+            "invoice",
+            "settlement__invoice",
+            "shared_by",
+            "revoked_by",
+        )
