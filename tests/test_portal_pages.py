@@ -44,7 +44,7 @@ def test_2000_shares_bounded_queries_and_pagination(
     opened = Share.objects.get(document=docs[1])
     services.record_access(member, opened, AccessEvent.Action.DOWNLOAD)
     url = f"/portal/p/{portal_a.pk}/documents/"
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(12):
         response = logged_in.get(url)
     html = response.content.decode()
     assert response.status_code == 200
@@ -55,10 +55,10 @@ def test_2000_shares_bounded_queries_and_pagination(
     row_0 = html.split("Pismo 0000")[1].split('class="item"')[0]
     assert "nowe" not in row_1.split("</li>")[0] and "nowe" in row_0.split("</li>")[0]
     assert "Strona 1 z 80" in html
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(12):
         last = logged_in.get(url + "?page=80")
     assert "Pismo 1999" in last.content.decode()
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(12):
         found = logged_in.get(url + "?q=pismo 1234")
     assert found.content.decode().count('class="item"') == 1
 
@@ -163,3 +163,28 @@ def test_portal_switch(client, client_a, client_b, editor, portal_a, portal_a2, 
         assert client.get(f"/portal/p/{portal.pk}/documents/").status_code == 200
     page = client.get(f"/portal/p/{portal_a.pk}/documents/").content.decode()
     assert "Zmień panel" in page
+
+
+def test_html_file_is_never_shown_inline(logged_in, editor, portal_a):
+    doc = DocumentFactory(title="Strona", file=ContentFile(b"<script>x</script>", name="a.html"))
+    [share] = _share(editor, portal_a, doc)
+    response = logged_in.get(f"/portal/p/{portal_a.pk}/file/{share.pk}/?inline=1")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Security-Policy"] == "default-src 'none'"
+    b"".join(response.streaming_content)
+
+
+def test_blocked_user_sees_a_plain_explanation(logged_in, member, portal_a):
+    from wagtail_clientportal.models import PortalUser
+
+    PortalUser.objects.filter(pk=member.pk).update(is_blocked=True)
+    response = logged_in.get(f"/portal/p/{portal_a.pk}/documents/")
+    assert response.status_code == 403
+    assert "zablokowany" in response.content.decode()
+
+
+def test_english_when_the_visitor_asks_for_it(client):
+    response = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Log in to the client portal" in response.content.decode()
+    response = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="pl")
+    assert "Zaloguj się do Panelu klienta" in response.content.decode()

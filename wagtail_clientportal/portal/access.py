@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
 
@@ -22,6 +21,13 @@ def is_verified(user) -> bool:
     return bool(user.is_authenticated and check and check())
 
 
+def no_access(request, reason: str | None = None):
+    """403 with a plain explanation: access ended or was never given; the firm can help."""
+    return render(
+        request, "wagtail_clientportal/portal/no_access.html", {"reason": reason}, status=403
+    )
+
+
 def login_redirect(request):
     return redirect_to_login(request.get_full_path(), reverse("wagtail_clientportal:login"))
 
@@ -34,7 +40,7 @@ class VerifiedUserMixin(View):
             return login_redirect(request)
         self.memberships = list(services.accessible_portal_users(request.user))
         if not self.memberships:
-            raise PermissionDenied
+            return no_access(request)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -53,7 +59,7 @@ class PortalAccessMixin(View):
         if decision.reason in HIDDEN:
             raise Http404
         if not decision:
-            raise PermissionDenied
+            return no_access(request, decision.reason)
         self.portal_user = decision.portal_user
         self.shares = services.visible_shares(self.portal_user, self.portal)
         return super().dispatch(request, *args, **kwargs)

@@ -15,6 +15,8 @@ from .. import listing
 from ..access import PortalAccessMixin
 
 CHUNK = 64 * 1024
+# Types a browser may show in place; anything else (HTML, SVG...) is always an attachment.
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"}
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -57,7 +59,8 @@ def _secure(response, filename: str, inline: bool):
     response["Content-Disposition"] = content_disposition_header(not inline, filename)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # As Wagtail's own serve view: nothing in the file may load or run anything.
+    response["Content-Security-Policy"] = "default-src 'none'"
     response["Referrer-Policy"] = "no-referrer"
     response["Accept-Ranges"] = "bytes"
     return response
@@ -80,8 +83,8 @@ class DownloadView(PortalAccessMixin):
         except (OSError, FileNotFoundError):
             raise Http404 from None
         filename = listing.file_name_of(share)
-        inline = request.GET.get("inline") == "1"
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        inline = request.GET.get("inline") == "1" and content_type in INLINE_TYPES
         wanted = parse_range(request.headers.get("Range", ""), size)
         if wanted is False:
             handle.close()

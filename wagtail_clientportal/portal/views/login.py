@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +17,7 @@ from ... import services
 from ...models import PortalUser
 from ...services import accounts
 from .. import session, throttle
-from ..access import VerifiedUserMixin, is_verified
+from ..access import VerifiedUserMixin, is_verified, no_access
 from ..forms import CodeForm, LoginForm, code_error
 
 NEXT = "next"
@@ -210,7 +209,7 @@ class ChooseView(VerifiedUserMixin):
         ]
         portals.sort(key=lambda pc: (pc[1].name.lower(), pc[0].name.lower()))
         if not portals:
-            raise PermissionDenied
+            return no_access(request)
         if len(portals) == 1:
             return redirect("wagtail_clientportal:portal", portal_id=portals[0][0].pk)
         return render(request, self.template_name, {"choices": portals})
