@@ -200,3 +200,47 @@ def test_document_edit_view_links_to_its_shares(client, document):
     response = client.get(reverse("wagtaildocs:edit", args=[document.pk]))
     assert response.status_code == 200
     assert reverse("clientportal_staff:document_shares", args=[document.pk]) in response.text
+
+
+def test_invoice_page_shares_a_single_settlement_and_revokes(
+    client, editor, client_a, portal_a, portal_b, member
+):
+    invoice = InvoiceFactory(client=client_a)
+    settlement = SettlementFactory(invoice=invoice)
+    SettlementFactory(invoice=invoice, title="Inne")
+    url = reverse("clientportal_staff:invoice_shares", args=[invoice.pk])
+    client.force_login(editor)
+    listing = client.get(reverse("clientportal_invoices:list")).text
+    assert url in listing
+    response = client.get(url)
+    assert response.status_code == 200
+    assert list(response.context["form"].fields["portals"].queryset) == [portal_a]
+    response = client.post(
+        url, {"action": "share", "items": [f"settlement-{settlement.pk}"], "portals": [portal_a.pk]}
+    )
+    assert response.status_code == 302
+    [share] = Share.objects.all()
+    assert share.settlement == settlement and share.portal == portal_a
+    assert "1 użytkownik PK otrzyma powiadomienie" in messages_of(response)[0]
+    # Bad input: no item, another client's portal, an unknown settlement.
+    for data in (
+        {"portals": [portal_a.pk]},
+        {"items": ["invoice"], "portals": [portal_b.pk]},
+        {"items": ["settlement-999"], "portals": [portal_a.pk]},
+    ):
+        response = client.post(url, {"action": "share", **data})
+        assert response.status_code == 200 and response.context["form"].errors
+    assert Share.objects.count() == 1
+    response = client.post(url, {"action": "revoke", "share": [share.pk]})
+    assert response.status_code == 302
+    assert Share.objects.active().count() == 0
+
+
+def test_invoice_page_refuses_sharing_without_permission(client, ado, client_a, portal_a):
+    invoice = InvoiceFactory(client=client_a)
+    client.force_login(ado)
+    url = reverse("clientportal_staff:invoice_shares", args=[invoice.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"action": "share", "items": ["invoice"], "portals": [portal_a.pk]})
+    assert response.status_code == 403
+    assert not Share.objects.exists()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import django_filters
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from ..models import Client, Invoice
 from .files import PrivateFileInput
@@ -33,6 +35,19 @@ class InvoiceFilterSet(WagtailFilterSet):
         return queryset.filter(paid_on__isnull=not value)
 
 
+class InvoiceIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        return [
+            *super().get_list_more_buttons(instance),
+            MenuItem(
+                _("Client portals"),
+                url=reverse("clientportal_staff:invoice_shares", args=[instance.pk]),
+                icon_name="link",
+                priority=20,
+            ),
+        ]
+
+
 class InvoiceViewSet(SnippetViewSet):
     model = Invoice
     icon = "doc-full"
@@ -43,6 +58,7 @@ class InvoiceViewSet(SnippetViewSet):
     add_to_admin_menu = True
     menu_order = 251
     filterset_class = InvoiceFilterSet
+    index_view_class = InvoiceIndexView
     search_fields = ["number", "ksef_number"]
     search_backend_name = None
     copy_view_enabled = False

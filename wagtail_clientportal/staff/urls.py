@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import documents, files, portal_users, portals
+from . import documents, files, invoice_shares, portal_users, portals
 
 app_name = "clientportal_staff"
 
@@ -46,6 +46,11 @@ urlpatterns = [
         "document/<int:document_pk>/",
         documents.DocumentSharesView.as_view(),
         name="document_shares",
+    ),
+    path(
+        "invoice/<int:invoice_pk>/",
+        invoice_shares.InvoiceSharesView.as_view(),
+        name="invoice_shares",
     ),
     path("file/<str:kind>/<int:pk>/", files.download, name="file"),
 ]
