@@ -202,3 +202,27 @@ def test_add_authenticator_app_from_account(client, member, settings):
     assert response["Location"] == "/portal/account/"
     device.refresh_from_db()
     assert device.confirmed
+
+
+def test_resend_respects_the_cooldown(client, member, mailoutbox):
+    _login(client, member.email)
+    _email_device_id(client)
+    assert len(mailoutbox) == 1
+    response = client.post("/portal/login/code/", {"resend": "1"}, follow=True)
+    assert "Odczekaj minutę" in response.content.decode() and len(mailoutbox) == 1
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=90)):
+        response = client.post("/portal/login/code/", {"resend": "1"}, follow=True)
+    assert "Wysłaliśmy nowy kod" in response.content.decode() and len(mailoutbox) == 2
+
+
+def test_password_reset_requests_are_limited(
+    client, member, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.WAGTAILCLIENTPORTAL_LOGIN_LIMIT = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(4):
+            response = client.post("/portal/password-reset/", {"email": member.email})
+            assert response.status_code == 200  # the same answer every time
+    assert len(mailoutbox) == 2
+    # Reset requests never lock the login itself.
+    assert _login(client, member.email).status_code == 302

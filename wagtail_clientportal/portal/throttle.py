@@ -20,22 +20,23 @@ def _key(kind: str, value: str) -> str:
     return f"{_PREFIX}{kind}:{digest}"
 
 
-def _keys(email: str, ip: str | None):
-    keys = [(_key("account", email or ""), conf.login_failure_limit())]
+def _keys(email: str, ip: str | None, scope: str):
+    keys = [(_key(f"{scope}:account", email or ""), conf.login_failure_limit())]
     if ip:
-        keys.append((_key("ip", ip), conf.login_ip_failure_limit()))
+        keys.append((_key(f"{scope}:ip", ip), conf.login_ip_failure_limit()))
     return keys
 
 
-def is_locked(email: str, ip: str | None) -> bool:
+def is_locked(email: str, ip: str | None, scope: str = "login") -> bool:
+    """Whether ``scope`` (``"login"``, ``"reset"``) is locked for this account or address."""
     cache = caches[conf.throttle_cache()]
-    return any((cache.get(key) or 0) >= limit for key, limit in _keys(email, ip))
+    return any((cache.get(key) or 0) >= limit for key, limit in _keys(email, ip, scope))
 
 
-def record_failure(email: str, ip: str | None) -> None:
+def record_failure(email: str, ip: str | None, scope: str = "login") -> None:
     cache = caches[conf.throttle_cache()]
     timeout = conf.login_lockout_seconds()
-    for key, _limit in _keys(email, ip):
+    for key, _limit in _keys(email, ip, scope):
         if not cache.add(key, 1, timeout):
             try:
                 cache.incr(key)
@@ -43,8 +44,8 @@ def record_failure(email: str, ip: str | None) -> None:
                 cache.set(key, 1, timeout)
 
 
-def reset_account(email: str) -> None:
-    caches[conf.throttle_cache()].delete(_key("account", email or ""))
+def reset_account(email: str, scope: str = "login") -> None:
+    caches[conf.throttle_cache()].delete(_key(f"{scope}:account", email or ""))
 
 
 def lockout_minutes() -> int:

@@ -27,6 +27,20 @@ def is_portal_login(user) -> bool:
     return bool(user and user.pk) and PortalUser.objects.filter(user=user).exists()
 
 
+def has_usable_membership(user, today=None) -> bool:
+    """Activated, not blocked, not expired and assigned to at least one portal somewhere."""
+    from django.db.models import Q
+
+    today = today or timezone.localdate()
+    return PortalUser.objects.filter(
+        Q(access_expires_on__isnull=True) | Q(access_expires_on__gte=today),
+        user=user,
+        activated_at__isnull=False,
+        is_blocked=False,
+        portals__isnull=False,
+    ).exists()
+
+
 def confirmed_devices(user) -> list:
     """The user's confirmed second factors, in the order the code step offers them."""
     devices = []

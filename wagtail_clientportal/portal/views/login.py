@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from ... import services
-from ...models import PortalUser
 from ...services import accounts
 from .. import session, throttle
 from ..access import VerifiedUserMixin, is_verified, no_access
@@ -66,19 +65,18 @@ class LoginView(View):
             )
             return self._render(form, status=429)
         login = _find_login(email)
-        user = None
-        if login is not None:
-            user = authenticate(
-                request,
-                **{get_user_model().USERNAME_FIELD: login.get_username()},
-                password=form.cleaned_data["password"],
-            )
+        # Unknown addresses go through authenticate() too: same work, same timing.
+        user = authenticate(
+            request,
+            **{get_user_model().USERNAME_FIELD: login.get_username() if login else email},
+            password=form.cleaned_data["password"],
+        )
         if user is None or not accounts.is_portal_login(user):
             throttle.record_failure(email, ip)
             form.add_error(None, _("The email address or password is incorrect."))
             return self._render(form, status=400)
         throttle.reset_account(email)
-        if not self._has_usable_membership(user):
+        if not accounts.has_usable_membership(user):
             form.add_error(
                 None,
                 _("You have no access to the client portal at the moment. Contact the firm."),
@@ -94,20 +92,6 @@ class LoginView(View):
             next=_safe_next(request, request.POST.get(NEXT) or request.GET.get(NEXT)),
         )
         return redirect("wagtail_clientportal:login_code")
-
-    @staticmethod
-    def _has_usable_membership(user) -> bool:
-        from django.db.models import Q
-        from django.utils import timezone
-
-        today = timezone.localdate()
-        return PortalUser.objects.filter(
-            Q(access_expires_on__isnull=True) | Q(access_expires_on__gte=today),
-            user=user,
-            activated_at__isnull=False,
-            is_blocked=False,
-            portals__isnull=False,
-        ).exists()
 
     def _render(self, form, status=200):
         context = {"form": form, "next": self.request.GET.get(NEXT, "")}

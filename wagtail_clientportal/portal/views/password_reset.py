@@ -40,8 +40,8 @@ class PasswordResetView(View):
             return render(request, self.template_name, {"form": form}, status=400)
         email = form.cleaned_data["email"]
         ip = request.META.get("REMOTE_ADDR")
-        if not throttle.is_locked("reset:" + email, ip):
-            throttle.record_failure("reset:" + email, ip)  # limits how often mail is sent
+        if not throttle.is_locked(email, ip, scope="reset"):
+            throttle.record_failure(email, ip, scope="reset")  # limits how often mail is sent
             User = get_user_model()
             field = User.get_email_field_name()
             user = User._default_manager.filter(**{f"{field}__iexact": email}).first()
@@ -83,5 +83,6 @@ class PasswordResetConfirmView(View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         accounts.change_password(self.user, form.cleaned_data["new_password1"])
-        throttle.reset_account(self.user.get_username())
+        # A locked-out person may log in with the new password at once.
+        throttle.reset_account(getattr(self.user, self.user.get_email_field_name(), ""))
         return render(request, self.template_name, {"done": True})
