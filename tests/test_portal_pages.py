@@ -188,3 +188,23 @@ def test_english_when_the_visitor_asks_for_it(client):
     assert "Log in to the client portal" in response.content.decode()
     response = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="pl")
     assert "Zaloguj się do Panelu klienta" in response.content.decode()
+
+
+def test_totp_url_names_the_firm(member, settings):
+    from wagtail_clientportal.portal.views.activation import totp_url
+    from wagtail_clientportal.services import accounts
+
+    settings.WAGTAILCLIENTPORTAL_FIRM_NAME = "Kancelaria Nowak"
+    device = accounts.start_totp_setup(member.user)
+    url = totp_url(device)
+    assert (
+        url.startswith("otpauth://totp/Kancelaria%20Nowak%3A")
+        and "issuer=Kancelaria%20Nowak" in url
+    )
+
+
+def test_head_request_records_nothing(logged_in, editor, portal_a):
+    [share] = _share(editor, portal_a, DocumentFactory())
+    response = logged_in.head(f"/portal/p/{portal_a.pk}/file/{share.pk}/")
+    assert response.status_code == 200
+    assert not AccessEvent.objects.filter(share=share).exists()

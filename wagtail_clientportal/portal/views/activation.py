@@ -65,9 +65,24 @@ class ActivateView(View):
         )
 
 
+def totp_url(device) -> str:
+    """django-otp's ``otpauth://`` URL; the firm's name is the issuer unless
+    ``OTP_TOTP_ISSUER`` is set, so the app shows whose code it is."""
+    from urllib.parse import quote
+
+    from django.conf import settings
+
+    url = device.config_url
+    if getattr(settings, "OTP_TOTP_ISSUER", None):
+        return url
+    issuer = conf.firm_name().replace(":", "")
+    label = quote(f"{issuer}:{device.user.get_username()}")
+    return f"otpauth://totp/{label}?{url.split('?', 1)[1]}&issuer={quote(issuer)}"
+
+
 def totp_qr_svg(device) -> str:
     """The authenticator app's QR code as inline SVG markup (no script, no external image)."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#1b1f24")
+    return segno.make(totp_url(device), error="m").svg_inline(scale=4, dark="#1b1f24")
 
 
 class SetupMixin(View):

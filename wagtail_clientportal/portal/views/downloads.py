@@ -93,7 +93,7 @@ class DownloadView(PortalAccessMixin):
             return _secure(response, filename, inline)
         start, end = wanted if wanted else (0, size - 1)
         length = max(0, end - start + 1)
-        if start == 0:
+        if start == 0 and request.method == "GET":  # not for HEAD nor later ranges
             action = AccessEvent.Action.VIEW if inline else AccessEvent.Action.DOWNLOAD
             services.record_access(self.portal_user, share, action, request)
         response = StreamingHttpResponse(
