@@ -22,6 +22,22 @@ Setting                                     Default
                                             links in emails
 ``WAGTAILCLIENTPORTAL_MAILER``              ``"default"``: alias in ``MAILERS`` used
                                             for every email of the package
+``WAGTAILCLIENTPORTAL_EMAIL_LANGUAGE``      ``LANGUAGE_CODE``: language of the emails
+``WAGTAILCLIENTPORTAL_EMAIL_FOOTER``        ``""``: text under every email (address,
+                                            registration data of the firm)
+``WAGTAILCLIENTPORTAL_TASK_BACKEND``        ``"default"``: alias in ``TASKS`` that
+                                            delivers the outbox
+``WAGTAILCLIENTPORTAL_NOTIFY_MAX_ATTEMPTS`` ``5``: sending attempts before a
+                                            notification is marked failed
+``WAGTAILCLIENTPORTAL_NOTIFY_RETRY_DELAY``  ``60`` seconds: first retry delay, doubled
+                                            after every failed attempt
+``WAGTAILCLIENTPORTAL_NOTIFY_STUCK_AFTER``  ``15 * 60`` seconds: a notification left
+                                            "sending" this long (worker died) is
+                                            queued again by the resend command
+``WAGTAILCLIENTPORTAL_NOTIFY_BATCH_SEND``   ``False``: merge identical messages into one
+                                            django-anymail batch send (``merge_data``);
+                                            only for ESPs that support batch sending.
+                                            Emails then greet without the name.
 ``WAGTAILCLIENTPORTAL_LOGIN_LIMIT``         ``5``: wrong passwords per account before
                                             the portal login is locked
 ``WAGTAILCLIENTPORTAL_LOGIN_IP_LIMIT``      ``20``: wrong passwords per IP address
@@ -108,3 +124,31 @@ def login_timeout() -> int:
 
 def page_size() -> int:
     return int(_get("PAGE_SIZE", 25))
+
+
+def email_language() -> str:
+    return _get("EMAIL_LANGUAGE", settings.LANGUAGE_CODE)
+
+
+def email_footer() -> str:
+    return _get("EMAIL_FOOTER", "")
+
+
+def task_backend() -> str:
+    return _get("TASK_BACKEND", "default")
+
+
+def notify_max_attempts() -> int:
+    return max(1, int(_get("NOTIFY_MAX_ATTEMPTS", 5)))
+
+
+def notify_retry_delay() -> int:
+    return int(_get("NOTIFY_RETRY_DELAY", 60))
+
+
+def notify_batch_send() -> bool:
+    return bool(_get("NOTIFY_BATCH_SEND", False))
+
+
+def notify_stuck_after() -> int:
+    return int(_get("NOTIFY_STUCK_AFTER", 15 * 60))
