@@ -244,3 +244,20 @@ def test_invoice_page_refuses_sharing_without_permission(client, ado, client_a, 
     response = client.post(url, {"action": "share", "items": ["invoice"], "portals": [portal_a.pk]})
     assert response.status_code == 403
     assert not Share.objects.exists()
+
+
+def test_invoice_pdf_must_be_a_pdf(client, administrator, client_a):
+    client.force_login(administrator)
+    data = invoice_data(client_a, **{"settlements-TOTAL_FORMS": "0"})
+    data["pdf"] = SimpleUploadedFile("faktura.pdf", b"MZ not a pdf")
+    response = client.post(reverse("clientportal_invoices:add"), data)
+    assert response.status_code == 200
+    assert "pdf" in response.context["form"].errors
+    assert not Invoice.objects.exists()
+
+
+def test_unknown_ids_in_bulk_actions_are_404(client, editor):
+    client.force_login(editor)
+    url = bulk_url("share", "clientportal_revoke_shares", [])
+    assert client.get(url + "id=999999").status_code == 404
+    assert client.get(url + "id=abc").status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -335,11 +336,14 @@ class RevokeSharesBulkAction(ServiceErrorMixin, SnippetBulkAction):
 
     @classmethod
     def get_queryset(cls, model, object_ids):
-        return list(
+        shares = list(
             Share.objects.filter(pk__in=[i for i in object_ids if str(i).isdigit()]).select_related(
                 "portal__client", "document", "document_version", "invoice", "settlement__invoice"
             )
         )
+        if not shares:
+            raise Http404
+        return shares
 
     def get_execution_context(self):
         return {"actor": self.request.user}

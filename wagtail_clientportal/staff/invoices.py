@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
@@ -33,6 +35,18 @@ class InvoiceFilterSet(WagtailFilterSet):
         if value is None:
             return queryset
         return queryset.filter(paid_on__isnull=not value)
+
+
+class InvoiceForm(WagtailAdminModelForm):
+    def clean_pdf(self):
+        pdf = self.cleaned_data.get("pdf")
+        upload = self.files.get(self.add_prefix("pdf"))
+        if upload is not None:
+            head = upload.read(5)
+            upload.seek(0)
+            if not upload.name.lower().endswith(".pdf") or head != b"%PDF-":
+                raise forms.ValidationError(_("Upload the invoice as a PDF file."))
+        return pdf
 
 
 class InvoiceIndexView(IndexView):
@@ -71,32 +85,37 @@ class InvoiceViewSet(SnippetViewSet):
         "currency",
         Column("is_paid", label=_("Paid")),
     ]
-    panels = [
-        FieldPanel("client"),
-        FieldRowPanel([FieldPanel("number"), FieldPanel("ksef_number")]),
-        FieldRowPanel([FieldPanel("issue_date"), FieldPanel("sale_date"), FieldPanel("due_date")]),
-        MultiFieldPanel(
-            [
-                FieldRowPanel(
-                    [
-                        FieldPanel("net_amount"),
-                        FieldPanel("vat_amount"),
-                        FieldPanel("gross_amount"),
-                        FieldPanel("currency"),
-                    ]
-                )
-            ],
-            heading=_("Amounts"),
-        ),
-        FieldPanel("pdf", widget=PrivateFileInput),
-        FieldPanel("paid_on"),
-        InlinePanel(
-            "settlements",
-            panels=[FieldPanel("title"), FieldPanel("file", widget=PrivateFileInput)],
-            label=_("Settlements"),
-            heading=_("Settlements"),
-        ),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("client"),
+            FieldRowPanel([FieldPanel("number"), FieldPanel("ksef_number")]),
+            FieldRowPanel(
+                [FieldPanel("issue_date"), FieldPanel("sale_date"), FieldPanel("due_date")]
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [
+                            FieldPanel("net_amount"),
+                            FieldPanel("vat_amount"),
+                            FieldPanel("gross_amount"),
+                            FieldPanel("currency"),
+                        ]
+                    )
+                ],
+                heading=_("Amounts"),
+            ),
+            FieldPanel("pdf", widget=PrivateFileInput),
+            FieldPanel("paid_on"),
+            InlinePanel(
+                "settlements",
+                panels=[FieldPanel("title"), FieldPanel("file", widget=PrivateFileInput)],
+                label=_("Settlements"),
+                heading=_("Settlements"),
+            ),
+        ],
+        base_form_class=InvoiceForm,
+    )
 
     def get_queryset(self, request):
         return Invoice.objects.select_related("client")
