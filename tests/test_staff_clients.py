@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import ClientFactory, PortalUserFactory
+from tests.factories import ClientFactory, PortalUserFactory, UserFactory
 from wagtail_clientportal.models import Client, Portal, PortalUser
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +148,14 @@ def test_delete_confirmation_states_consequences(
     assert response.status_code == 302
     assert not PortalUser.objects.filter(pk=only_here.pk).exists()
     assert list(PortalUser.objects.get(pk=both.pk).portals.all()) == [portal_a2]
+
+
+def test_client_with_portals_cannot_be_deleted_but_an_empty_one_can(client, client_a, portal_a):
+    superuser = UserFactory(username="root@kancelaria.pl", is_superuser=True)
+    empty = ClientFactory(name="Pusty")
+    client.force_login(superuser)
+    response = client.post(reverse("clientportal_clients:delete", args=[client_a.pk]))
+    assert response.status_code == 302
+    assert Client.objects.filter(pk=client_a.pk).exists()
+    assert client.post(reverse("clientportal_clients:delete", args=[empty.pk])).status_code == 302
+    assert not Client.objects.filter(pk=empty.pk).exists()

@@ -241,3 +241,19 @@ def test_documents_listing_offers_both_bulk_actions(client, document):
     response = client.get(reverse("wagtaildocs:index"))
     assert response.status_code == 200
     assert "Dodaj udostępnienie" in response.text and "Cofnij udostępnienie" in response.text
+
+
+def test_portal_deleted_between_form_and_service_is_a_form_error(
+    client, editor, document, portal_a
+):
+    from wagtail_clientportal.models import Portal
+
+    def delete_portal_meanwhile(request, action_type, objects, action_class_instance):
+        Portal.objects.filter(pk=portal_a.pk).delete()
+
+    client.force_login(editor)
+    with hooks.register_temporarily("before_bulk_action", delete_portal_meanwhile):
+        response = client.post(share_url([document]), {"portals": [portal_a.pk], "mode": "live"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["portals"] == ["Wybrany panel klienta już nie istnieje."]
+    assert not Share.objects.exists()

@@ -108,7 +108,11 @@ class ServiceErrorMixin:
             return super().form_valid(form)
         except ClientPortalValidationError as error:
             # The whole bulk action ran in one transaction and was rolled back.
-            form.add_error(None, str(error.message))
+            if error.code == "unknown_target" and "portals" in form.fields:
+                # Items were just loaded; what vanished meanwhile is a chosen portal.
+                form.add_error("portals", _("The chosen portal no longer exists."))
+            else:
+                form.add_error(None, str(error.message))
             return self.form_invalid(form)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import django_filters
+from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -81,6 +83,27 @@ class ClientEditView(generic.EditView):
         return [*super().header_buttons, *card_buttons(self.object)]
 
 
+class ClientDeleteView(generic.DeleteView):
+    """A client with portals, portal users or invoices stays (PROTECT): say so, no 500."""
+
+    def is_protected(self) -> bool:
+        client = self.object
+        return client.portals.exists() or client.portal_users.exists() or client.invoices.exists()
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if self.is_protected():
+            messages.error(
+                request,
+                _(
+                    "This client still has portals, portal users or invoices and cannot be "
+                    "deleted. Mark the client as inactive instead."
+                ),
+            )
+            return redirect("clientportal_clients:edit", self.object.pk)
+        return super().post(request, *args, **kwargs)
+
+
 class ClientViewSet(ModelViewSet):
     model = Client
     name = "clientportal_clients"
@@ -91,6 +114,7 @@ class ClientViewSet(ModelViewSet):
     add_to_admin_menu = True
     index_view_class = ClientIndexView
     edit_view_class = ClientEditView
+    delete_view_class = ClientDeleteView
     filterset_class = ClientFilterSet
     search_fields = ["name", "nip", "regon", "email"]
     search_backend_name = None
