@@ -226,3 +226,12 @@ def test_password_reset_requests_are_limited(
     assert len(mailoutbox) == 2
     # Reset requests never lock the login itself.
     assert _login(client, member.email).status_code == 302
+
+
+def test_blocked_between_password_and_code(client, member, mailoutbox):
+    _login(client, member.email)
+    device_id = _email_device_id(client)
+    PortalUser.objects.filter(pk=member.pk).update(is_blocked=True)
+    response = client.post("/portal/login/code/", {"device": device_id, "token": _code(mailoutbox)})
+    assert response.status_code == 403
+    assert client.get("/portal/choose/").status_code == 302  # never logged in

@@ -1,4 +1,12 @@
-"""Mount with ``path("portal/", include("wagtail_clientportal.portal.urls"))``."""
+"""Mount with ``path("portal/", include("wagtail_clientportal.portal.urls"))``.
+
+URL names (namespace ``wagtail_clientportal``): ``login`` (the portal's root), ``login_code``,
+``logout``, ``choose``, ``activate``, ``setup``, ``setup_verify``, ``password_reset``,
+``password_reset_confirm``, ``account``, ``password_change``, ``account_totp``,
+``backup_codes``, ``logout_everywhere``, ``portal``, ``section`` (``documents`` or
+``invoices``), ``item`` and ``download`` (``?inline=1`` to open PDFs and images in place).
+Every page of a portal checks DESIGN rule 9 against the database on each request.
+"""
 
 from django.urls import path
 

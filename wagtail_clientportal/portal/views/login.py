@@ -157,6 +157,8 @@ class CodeView(View):
             return self._render(form, status=status)
         next_url = session.get(request, session.PENDING_LOGIN, NEXT)
         session.clear(request, session.PENDING_LOGIN)
+        if not accounts.has_usable_membership(self.user):  # blocked while typing the code
+            return no_access(request)
         auth_login(request, self.user, backend=_backend(self.user))
         django_otp.login(request, extra["device"])
         return redirect(next_url or reverse("wagtail_clientportal:choose"))
