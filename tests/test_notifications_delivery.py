@@ -294,3 +294,56 @@ def test_a_notification_whose_portal_was_deleted_is_dropped(
     report = delivery.deliver()
     assert report.failed and mailoutbox == []
     assert Notification.objects.get().status == "failed"
+
+
+def test_anymail_batch_send_one_provider_call_for_one_action(
+    editor, portal_a, django_capture_on_commit_callbacks, settings
+):
+    """With NOTIFY_BATCH_SEND, the recipients of one action go out in one anymail batch."""
+    from anymail.signals import pre_send
+
+    settings.WAGTAILCLIENTPORTAL_NOTIFY_BATCH_SEND = True
+    people = PortalUserFactory.create_batch(12, client=portal_a.client, portals=[portal_a])
+    provider_calls = []
+
+    def count(sender, message, esp_name, **kwargs):
+        provider_calls.append(message)
+
+    pre_send.connect(count)
+    mail.outbox = []
+    try:
+        with override_settings(
+            MAILERS={"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+        ):
+            _share(editor, portal_a, django_capture_on_commit_callbacks, n=40)
+    finally:
+        pre_send.disconnect(count)
+    assert len(provider_calls) == 1
+    [batch] = mail.outbox
+    assert batch.anymail_test_params["is_batch_send"] is True  # each gets their own message
+    assert sorted(batch.to) == sorted(p.email for p in people)
+    assert "Anna" not in batch.body and "Dzień dobry," in batch.body
+    rows = Notification.objects.all()
+    assert {r.status for r in rows} == {"sent"} and len(rows) == 12
+    assert all(r.provider_message_id != "" for r in rows)
+
+
+def test_a_failed_attempt_is_rescheduled_on_a_backend_that_can_defer(
+    editor, portal_a, member, flaky, django_capture_on_commit_callbacks
+):
+    from django.tasks import task_backends
+
+    dummy = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+        "later": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
+    with override_settings(TASKS=dummy, WAGTAILCLIENTPORTAL_TASK_BACKEND="later"):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.share_items(editor, [portal_a], [DocumentFactory()])
+        backend = task_backends["later"]
+        [first] = backend.results
+        send_notifications.call(*first.args)  # the worker runs it; the provider is down
+        n = Notification.objects.get()
+        assert (n.status, n.attempts) == ("queued", 1)
+        [_, retry] = backend.results
+        assert retry.args == [[n.pk]] and retry.task.run_after == n.next_attempt_at

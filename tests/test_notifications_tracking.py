@@ -80,3 +80,14 @@ def test_last_bounced_user_ids_for_the_admin_list(sent, member, django_assert_ma
         sent_at=first.sent_at.replace(year=first.sent_at.year + 1),
     )
     assert notifications.last_bounced_user_ids(ids) == set()
+
+
+def test_a_shared_batch_message_id_is_told_apart_by_recipient(sent):
+    """Some ESPs give every recipient of a batch send the same message id."""
+    Notification.objects.update(provider_message_id="batch-1")
+    first, second = sent
+    event = _event("bounced", "batch-1", recipient=first.recipient.upper())
+    tracking.send(sender=object, event=event, esp_name="T")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("bounced", "sent")

@@ -34,6 +34,10 @@ Setting                                     Default
 ``WAGTAILCLIENTPORTAL_NOTIFY_STUCK_AFTER``  ``15 * 60`` seconds: a notification left
                                             "sending" this long (worker died) is
                                             queued again by the resend command
+``WAGTAILCLIENTPORTAL_NOTIFY_BATCH_SEND``   ``False``: merge identical messages into one
+                                            django-anymail batch send (``merge_data``);
+                                            only for ESPs that support batch sending.
+                                            Emails then greet without the name.
 ``WAGTAILCLIENTPORTAL_LOGIN_LIMIT``         ``5``: wrong passwords per account before
                                             the portal login is locked
 ``WAGTAILCLIENTPORTAL_LOGIN_IP_LIMIT``      ``20``: wrong passwords per IP address
@@ -140,6 +144,10 @@ def notify_max_attempts() -> int:
 
 def notify_retry_delay() -> int:
     return int(_get("NOTIFY_RETRY_DELAY", 60))
+
+
+def notify_batch_send() -> bool:
+    return bool(_get("NOTIFY_BATCH_SEND", False))
 
 
 def notify_stuck_after() -> int:

@@ -110,6 +110,8 @@ def build_message(notification):
             context.update(
                 portal=portal,
                 portal_user=notification.portal_user,
+                # A batch send needs the same text for everyone: no name then.
+                greet_by_name=not conf.notify_batch_send(),
                 portal_url=portal_url(portal),
                 total_phrase=summary.total_phrase(notification.context["count"]),
                 subject_phrase=summary.subject_phrase(notification.context["count"], portal.name),
@@ -164,11 +166,15 @@ def deliver(ids: list[int] | None = None, *, now=None) -> DeliveryReport:
 def _send_batch(outgoing: list[tuple], now, report: DeliveryReport) -> None:
     """Every message of the round through one ``send_messages()`` call on one mailer.
 
-    Each person gets their own message (never everyone in ``to``). If the call
-    raises part-way, messages the backend reports as accepted (django-anymail's
-    ``anymail_status``) count as sent; the others are retried.
+    Each person gets their own message (never everyone in ``to``). With
+    ``WAGTAILCLIENTPORTAL_NOTIFY_BATCH_SEND``, identical messages (same subject,
+    body, sender) are merged into one django-anymail batch send (``merge_data``):
+    one provider call, still one message per recipient. If the call raises
+    part-way, messages the backend reports as accepted (``anymail_status``)
+    count as sent; the others are retried.
     """
-    messages = [message for _, message in outgoing]
+    groups = _batch_groups(outgoing) if conf.notify_batch_send() else [[o] for o in outgoing]
+    messages = [_combined(group) for group in groups]
     error = None
     try:
         connection = mail.mailers[conf.mailer()]
@@ -177,17 +183,63 @@ def _send_batch(outgoing: list[tuple], now, report: DeliveryReport) -> None:
     except Exception as exc:  # any backend, any provider error: retry later
         logger.warning("Sending %d notifications failed: %s", len(messages), exc)
         error = exc
-    for notification, message in outgoing:
-        message_id = _provider_message_id(message)
-        if error is None or message_id:
-            _mark_sent(notification, message_id, now, report)
-        else:
-            _retry_or_fail(notification, error, now, report)
+    for group, message in zip(groups, messages, strict=True):
+        for notification, _ in group:
+            message_id = _provider_message_id(message, notification.recipient)
+            if error is None or message_id:
+                _mark_sent(notification, message_id, now, report)
+            else:
+                _retry_or_fail(notification, error, now, report)
 
 
-def _provider_message_id(message) -> str:
+def _content_key(message) -> tuple:
+    return (
+        message.subject,
+        message.body,
+        message.from_email,
+        tuple(message.reply_to),
+        tuple(sorted((message.extra_headers or {}).items())),
+        tuple((content, mimetype) for content, mimetype in message.alternatives),
+        bool(message.attachments or message.cc or message.bcc or len(message.to) != 1),
+    )
+
+
+def _batch_groups(outgoing: list[tuple]) -> list[list[tuple]]:
+    groups: dict[tuple, list[tuple]] = {}
+    for item in outgoing:
+        groups.setdefault(_content_key(item[1]), []).append(item)
+    return list(groups.values())
+
+
+def _combined(group: list[tuple]):
+    """One message for a group; an anymail batch send when it has several recipients."""
+    if len(group) == 1:
+        return group[0][1]
+    from anymail.message import AnymailMessage
+
+    first = group[0][1]
+    recipients = [message.to[0] for _, message in group]
+    batch = AnymailMessage(
+        subject=first.subject,
+        body=first.body,
+        from_email=first.from_email,
+        to=recipients,
+        reply_to=first.reply_to,
+        headers=first.extra_headers,
+    )
+    for content, mimetype in first.alternatives:
+        batch.attach_alternative(content, mimetype)
+    # merge_data (even empty) makes anymail send each recipient their own message.
+    batch.merge_data = {address: {} for address in recipients}
+    return batch
+
+
+def _provider_message_id(message, recipient: str | None = None) -> str:
     status = getattr(message, "anymail_status", None)
     message_id = getattr(status, "message_id", None) if status is not None else None
+    per_recipient = getattr(status, "recipients", None) or {}
+    if recipient and recipient in per_recipient:
+        message_id = per_recipient[recipient].message_id
     if isinstance(message_id, set):  # anymail: one id per recipient; ours have one
         message_id = next(iter(message_id), None)
     return "" if message_id is None else str(message_id)

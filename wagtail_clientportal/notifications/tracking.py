@@ -30,6 +30,9 @@ def record_tracking_event(sender, event, esp_name, **kwargs) -> int:
     if not status or not event.message_id:
         return 0
     rows = Notification.objects.filter(provider_message_id=str(event.message_id))
+    if event.recipient:
+        # A batch send may give every recipient the same id (e.g. Mailgun).
+        rows = rows.filter(recipient__iexact=event.recipient)
     if status == Notification.Status.DELIVERED:
         # Events may arrive out of order: a bounce or complaint is never undone.
         rows = rows.filter(status=Notification.Status.SENT)
