@@ -208,3 +208,28 @@ def test_head_request_records_nothing(logged_in, editor, portal_a):
     response = logged_in.head(f"/portal/p/{portal_a.pk}/file/{share.pk}/")
     assert response.status_code == 200
     assert not AccessEvent.objects.filter(share=share).exists()
+
+
+def test_pages_have_no_script_and_every_input_has_a_label(logged_in, editor, portal_a, client):
+    [share] = _share(editor, portal_a, DocumentFactory())
+    urls = [
+        f"/portal/p/{portal_a.pk}/documents/",
+        f"/portal/p/{portal_a.pk}/invoices/",
+        f"/portal/p/{portal_a.pk}/item/{share.pk}/",
+        "/portal/account/",
+        "/portal/account/password/",
+        "/portal/account/backup-codes/",
+        "/portal/account/logout-everywhere/",
+        "/portal/account/authenticator/",
+        "/portal/logout/",
+    ]
+    anonymous = ["/portal/", "/portal/password-reset/"]
+    pages = [logged_in.get(url) for url in urls]
+    logged_in.logout()
+    pages += [logged_in.get(url) for url in anonymous]
+    for response in pages:
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "<script" not in html and " style=" not in html
+        for input_id in re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', html):
+            assert f'for="{input_id}"' in html, (response.request["PATH_INFO"], input_id)
