@@ -347,3 +347,22 @@ def test_a_failed_attempt_is_rescheduled_on_a_backend_that_can_defer(
         assert (n.status, n.attempts) == ("queued", 1)
         [_, retry] = backend.results
         assert retry.args == [[n.pk]] and retry.task.run_after == n.next_attempt_at
+
+
+def test_resend_command_prunes_old_finished_notifications(member):
+    old = timezone.now() - datetime.timedelta(days=400)
+    Notification.objects.create(
+        kind="activation", recipient="a@x.pl", status="sent", created_at=old
+    )
+    Notification.objects.create(
+        kind="activation",
+        recipient="b@x.pl",
+        status="queued",
+        created_at=old,
+        next_attempt_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    Notification.objects.create(kind="activation", recipient="c@x.pl", status="bounced")
+    out = StringIO()
+    call_command("clientportal_send_notifications", "--prune-days", "365", stdout=out)
+    assert "pruned: 1" in out.getvalue()
+    assert sorted(Notification.objects.values_list("recipient", flat=True)) == ["b@x.pl", "c@x.pl"]

@@ -33,8 +33,15 @@ class Command(BaseCommand):
             help="Seconds after which a notification left 'sending' (its worker died) is "
             "queued again; default WAGTAILCLIENTPORTAL_NOTIFY_STUCK_AFTER.",
         )
+        parser.add_argument(
+            "--prune-days",
+            type=int,
+            default=None,
+            help="Also delete finished notifications (sent, delivered, bounced, failed…) "
+            "created more than this many days ago: the outbox keeps email addresses.",
+        )
 
-    def handle(self, *args, failed=False, stuck_after=None, **options):
+    def handle(self, *args, failed=False, stuck_after=None, prune_days=None, **options):
         from wagtail_clientportal.models import Notification
 
         now = timezone.now()
@@ -60,3 +67,11 @@ class Command(BaseCommand):
             f"stuck requeued: {stuck}, failed requeued: {requeued}, sent: {sent}, "
             f"retrying: {retrying}, failed: {gave_up}"
         )
+        if prune_days is not None:
+            cutoff = timezone.now() - datetime.timedelta(days=prune_days)
+            pruned, _ = (
+                Notification.objects.filter(created_at__lt=cutoff)
+                .exclude(status__in=[Status.QUEUED, Status.SENDING])
+                .delete()
+            )
+            self.stdout.write(f"pruned: {pruned}")
