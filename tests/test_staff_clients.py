@@ -50,7 +50,10 @@ def test_create_and_edit_client(client, administrator):
     delta.refresh_from_db()
     assert delta.name == "Delta Sp. z o.o."
     response = client.get(reverse("clientportal_clients:edit", args=[delta.pk]))
+    # The client card's tabs: client data, Panel klienta, Użytkownicy PK.
     assert reverse("clientportal_staff:client_portals", args=[delta.pk]) in response.text
+    assert reverse("clientportal_staff:client_users", args=[delta.pk]) in response.text
+    assert "Użytkownicy PK" in response.text
 
 
 # --- Panel klienta ---------------------------------------------------------------------------

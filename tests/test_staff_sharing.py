@@ -44,6 +44,7 @@ def test_share_form_groups_portals_by_client(client, editor, document, portal_a,
     response = client.get(share_url([document]))
     assert response.status_code == 200
     assert "Dodaj udostępnienie" in response.text
+    assert "Szukaj panelu klienta" in response.text
     assert '<optgroup label="Alfa Sp. z o.o.">' in response.text
     assert '<optgroup label="Beta S.A.">' in response.text
 

@@ -70,6 +70,19 @@ class StaffView(WagtailAdminTemplateMixin, TemplateView):
             return forbidden(request)
 
 
+def card_tabs(client: Client) -> list[tuple]:
+    """The client card's tabs: client data, "Panel klienta", "Użytkownicy PK"."""
+    return [
+        ("data", _("Client data"), reverse("clientportal_clients:edit", args=[client.pk])),
+        (
+            "portals",
+            _("Client portal"),
+            reverse("clientportal_staff:client_portals", args=[client.pk]),
+        ),
+        ("users", _("Portal users"), reverse("clientportal_staff:client_users", args=[client.pk])),
+    ]
+
+
 class ClientCardMixin:
     """The client card's tabs: client data, "Panel klienta", "Użytkownicy PK"."""
 
@@ -97,19 +110,7 @@ class ClientCardMixin:
         context.update(
             client=client,
             active_tab=self.active_tab,
-            tabs=[
-                ("data", _("Client data"), reverse("clientportal_clients:edit", args=[client.pk])),
-                (
-                    "portals",
-                    _("Client portal"),
-                    reverse("clientportal_staff:client_portals", args=[client.pk]),
-                ),
-                (
-                    "users",
-                    _("Portal users"),
-                    reverse("clientportal_staff:client_users", args=[client.pk]),
-                ),
-            ],
+            tabs=card_tabs(client),
             can_manage_portals=roles.has(user, roles.MANAGE_PORTALS),
             can_manage_users=roles.has(user, roles.MANAGE_PORTAL_USERS),
             can_share=roles.has(user, roles.SHARE_ITEMS),

@@ -13,7 +13,6 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import HeaderButton
 
 from ..models import Client, Portal
 
@@ -31,21 +30,6 @@ class ClientFilterSet(WagtailFilterSet):
             return queryset
         has = Exists(Portal.objects.filter(client=OuterRef("pk")))
         return queryset.filter(has) if value else queryset.exclude(has)
-
-
-def card_buttons(client: Client) -> list:
-    return [
-        HeaderButton(
-            _("Client portal"),
-            url=reverse("clientportal_staff:client_portals", args=[client.pk]),
-            icon_name="folder-open-inverse",
-        ),
-        HeaderButton(
-            _("Portal users"),
-            url=reverse("clientportal_staff:client_users", args=[client.pk]),
-            icon_name="group",
-        ),
-    ]
 
 
 class ClientIndexView(generic.IndexView):
@@ -78,9 +62,14 @@ class ClientIndexView(generic.IndexView):
 
 
 class ClientEditView(generic.EditView):
-    @property
-    def header_buttons(self):
-        return [*super().header_buttons, *card_buttons(self.object)]
+    template_name = "wagtail_clientportal/staff/client_edit.html"
+
+    def get_context_data(self, **kwargs):
+        from .base import card_tabs
+
+        context = super().get_context_data(**kwargs)
+        context.update(tabs=card_tabs(self.object), active_tab="data")
+        return context
 
 
 class ClientDeleteView(generic.DeleteView):
