@@ -87,3 +87,21 @@ def test_portal_base_template_renders_in_polish(rf, settings):
     assert '<html lang="pl">' in html
     assert "Przejdź do treści" in html and "Panel klienta — Kancelaria Nowak" in html
     assert "<script" not in html  # CSP-friendly: no inline script
+
+
+def test_process_local_throttle_cache_is_warned_about(settings):
+    from wagtail_clientportal.checks import check_throttle_cache
+
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    [warning] = check_throttle_cache(None)
+    assert warning.id == "wagtail_clientportal.W002"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://"},
+    }
+    settings.WAGTAILCLIENTPORTAL_THROTTLE_CACHE = "shared"
+    assert check_throttle_cache(None) == []
+    settings.DEBUG = True
+    settings.WAGTAILCLIENTPORTAL_THROTTLE_CACHE = "default"
+    assert check_throttle_cache(None) == []

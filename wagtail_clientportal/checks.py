@@ -20,3 +20,31 @@ def check_document_serving(app_configs, **kwargs):
             )
         )
     return errors
+
+
+LOCAL_ONLY_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register()
+def check_throttle_cache(app_configs, **kwargs):
+    """Login throttling counts failures in a cache; a per-process cache lets attackers spread tries."""
+    from . import conf
+
+    if settings.DEBUG:
+        return []
+    backend = settings.CACHES.get(conf.throttle_cache(), {}).get("BACKEND", "")
+    if backend not in LOCAL_ONLY_CACHES:
+        return []
+    return [
+        Warning(
+            _("The cache used for login throttling is local to one process."),
+            hint=_(
+                "Set WAGTAILCLIENTPORTAL_THROTTLE_CACHE to a cache shared by every web process "
+                "(Redis, Memcached or the database cache)."
+            ),
+            id="wagtail_clientportal.W002",
+        )
+    ]
