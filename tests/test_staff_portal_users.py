@@ -207,6 +207,7 @@ def test_delete_portal_user_with_confirmation(client, ado, client_a, member):
     url = reverse("clientportal_staff:portal_user_delete", args=[member.pk])
     response = client.get(url)
     assert response.status_code == 200 and member.full_name in response.text
+    assert "Login tej osoby również zostanie usunięty." in response.text
     assert client.post(url).status_code == 302
     assert not PortalUser.objects.exists()
     assert not get_user_model().objects.filter(pk=login_id).exists()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..exceptions import ClientPortalValidationError
 from ..models import PortalUser
+from ..permissions import is_staff_login
 from . import roles
 from .base import ClientCardMixin, StaffView, add_service_error, refuse_with_403
 from .forms import PortalUserForm
@@ -178,7 +179,13 @@ class PortalUserDeleteView(PortalUserMixin, ClientCardMixin, StaffView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["portal_user"] = self.get_portal_user()
+        pu = self.get_portal_user()
+        context["portal_user"] = pu
+        # The login stays when the person is staff or a portal user of another client.
+        context["login_kept"] = (
+            is_staff_login(pu.user)
+            or PortalUser.objects.filter(user_id=pu.user_id).exclude(pk=pu.pk).exists()
+        )
         context["cancel_url"] = reverse("clientportal_staff:client_users", args=[self.client.pk])
         return context
 
