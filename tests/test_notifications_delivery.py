@@ -366,3 +366,17 @@ def test_resend_command_prunes_old_finished_notifications(member):
     call_command("clientportal_send_notifications", "--prune-days", "365", stdout=out)
     assert "pruned: 1" in out.getvalue()
     assert sorted(Notification.objects.values_list("recipient", flat=True)) == ["b@x.pl", "c@x.pl"]
+
+
+def test_a_person_blocked_before_delivery_is_not_told(
+    editor, portal_a, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.share_items(editor, [portal_a], [DocumentFactory()])
+    member.is_blocked = True
+    member.save()
+    for callback in callbacks:
+        callback()
+    assert mailoutbox == []
+    n = Notification.objects.get()
+    assert n.status == "failed" and "no longer has access" in n.last_error

@@ -131,8 +131,14 @@ def deliver(ids: list[int] | None = None, *, now=None) -> DeliveryReport:
     if not rows:
         return report
     outgoing: list[tuple] = []  # (notification, message)
+    still_allowed = _still_allowed(rows)
     for notification in rows:
         try:
+            if notification.kind == "new_shares" and (
+                (notification.portal_id, notification.portal_user_id) not in still_allowed
+            ):
+                # Blocked, expired or unassigned since the share (e.g. during retries).
+                raise Undeliverable("the recipient no longer has access to the portal")
             message = build_message(notification)
             for fn in get_hooks(CONSTRUCT_NOTIFICATION):
                 replaced = fn(notification=notification, message=message)
@@ -161,6 +167,22 @@ def deliver(ids: list[int] | None = None, *, now=None) -> DeliveryReport:
     if report.retrying:
         _schedule_retry(rows)
     return report
+
+
+def _still_allowed(rows) -> set[tuple[int, int]]:
+    """(portal, portal user) pairs that may still hear of new items: one query per round."""
+    from .outbox import eligible_assignments
+
+    portal_ids = {n.portal_id for n in rows if n.kind == "new_shares" and n.portal_id}
+    if not portal_ids:
+        return set()
+    people = {n.portal_user_id for n in rows if n.kind == "new_shares"}
+    return {
+        (portal_id, portal_user_id)
+        for portal_id, portal_user_id, _, _ in eligible_assignments(portal_ids).filter(
+            portal_user_id__in=people
+        )
+    }
 
 
 def _send_batch(outgoing: list[tuple], now, report: DeliveryReport) -> None:
