@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sharing.py
+	$(BIN)/python bench/bench_notifications.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
