@@ -162,3 +162,10 @@ def test_client_with_portals_cannot_be_deleted_but_an_empty_one_can(client, clie
     assert Client.objects.filter(pk=client_a.pk).exists()
     assert client.post(reverse("clientportal_clients:delete", args=[empty.pk])).status_code == 302
     assert not Client.objects.filter(pk=empty.pk).exists()
+
+
+def test_editor_opens_the_client_card_from_the_listing(client, editor, client_a):
+    client.force_login(editor)
+    text = client.get(reverse("clientportal_clients:index")).text
+    assert reverse("clientportal_staff:client_portals", args=[client_a.pk]) in text
+    assert reverse("clientportal_clients:edit", args=[client_a.pk]) not in text

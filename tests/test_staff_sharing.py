@@ -14,6 +14,24 @@ from wagtail_clientportal.models import AccessEvent, DocumentVersion, Share
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _editor_sees_documents(request):
+    """Wagtail grants documents per collection; these staff may choose those in the root."""
+    from django.contrib.auth.models import Permission
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    for name in ("editor", "administrator"):
+        if name in request.fixturenames:
+            GroupCollectionPermission.objects.create(
+                group=request.getfixturevalue(name).groups.get(),
+                collection=Collection.get_first_root_node(),
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtaildocs", codename="choose_document"
+                ),
+            )
+
+
 DOCS = "wagtaildocs"
 
 
@@ -65,7 +83,7 @@ def test_share_live_documents_to_two_portals(client, editor, portal_a, portal_a2
     [message] = messages_of(response)
     assert "Utworzono 4 udostępnienia dokumentów" in message
     assert "Dokumenty (Alfa Sp. z o.o.)" in message and "Faktury (Alfa Sp. z o.o.)" in message
-    assert "2 użytkowników PK otrzyma powiadomienie" in message
+    assert "2 użytkownicy PK otrzymają powiadomienie" in message
 
 
 def test_share_pinned_versions_with_expiry(client, administrator, document, portal_a, member):
@@ -258,3 +276,25 @@ def test_portal_deleted_between_form_and_service_is_a_form_error(
     assert response.status_code == 200
     assert response.context["form"].errors["portals"] == ["Wybrany panel klienta już nie istnieje."]
     assert not Share.objects.exists()
+
+
+def test_documents_outside_the_editors_collections_cannot_be_shared(client, editor, portal_a):
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    root = Collection.get_first_root_node()
+    public = root.add_child(name="Publiczne")
+    secret = root.add_child(name="Tajne")
+    GroupCollectionPermission.objects.filter(group__in=editor.groups.all()).update(
+        collection=public
+    )
+    visible = DocumentFactory(collection=public)
+    hidden = DocumentFactory(collection=secret)
+    client.force_login(editor)
+    response = client.get(share_url([visible, hidden]))
+    assert [entry["item"] for entry in response.context["items"]] == [visible]
+    response = client.post(share_url([visible, hidden]), {"portals": [portal_a.pk], "mode": "live"})
+    assert response.status_code == 302
+    assert [s.document for s in Share.objects.all()] == [visible]
+    response = client.post(share_url([hidden]), {"portals": [portal_a.pk], "mode": "live"})
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    assert Share.objects.count() == 1

@@ -43,9 +43,21 @@ class ClientIndexView(generic.IndexView):
             )
         )
 
+    def get_edit_url(self, instance):
+        # Staff who may not edit client data still open the client card by its name.
+        return super().get_edit_url(instance) or reverse(
+            "clientportal_staff:client_portals", args=[instance.pk]
+        )
+
     def get_list_more_buttons(self, instance):
+        card_url = reverse("clientportal_staff:client_portals", args=[instance.pk])
+        inherited = [
+            button
+            for button in super().get_list_more_buttons(instance)
+            if self.user_has_permission("change") or button.url != card_url
+        ]
         return [
-            *super().get_list_more_buttons(instance),
+            *inherited,
             MenuItem(
                 _("Client portal"),
                 url=reverse("clientportal_staff:client_portals", args=[instance.pk]),
