@@ -198,7 +198,13 @@ def test_add_authenticator_app_from_account(client, member, settings):
     assert "<svg" in page and "<script" not in page
     device = TOTPDevice.objects.get(user=member.user, confirmed=False)
     token = f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
-    response = client.post("/portal/account/authenticator/", {"token": token})
+    wrong = client.post("/portal/account/authenticator/", {"token": token, "password": "nope"})
+    assert wrong.status_code == 400
+    device.refresh_from_db()
+    assert not device.confirmed
+    response = client.post(
+        "/portal/account/authenticator/", {"token": token, "password": "secret-pass-123"}
+    )
     assert response["Location"] == "/portal/account/"
     device.refresh_from_db()
     assert device.confirmed

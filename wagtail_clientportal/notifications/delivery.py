@@ -100,8 +100,17 @@ def build_message(notification):
 
         if notification.portal_user is None:
             raise Undeliverable("the portal user was deleted")
+        login = notification.portal_user.user
         context["portal_user"] = notification.portal_user
-        context["activation_url"] = activation_url(notification.portal_user.user)
+        context["client_name"] = notification.portal_user.client.name
+        if login.has_usable_password():
+            # The person already has an account: tell them where to log in, never a link
+            # that could reset their password.
+            context["login_url"] = conf.base_url().rstrip("/") + reverse(
+                "wagtail_clientportal:login"
+            )
+        else:
+            context["activation_url"] = activation_url(login)
     elif kind == "new_shares":
         portal = notification.portal
         if portal is None or notification.portal_user is None:

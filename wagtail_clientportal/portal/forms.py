@@ -103,6 +103,11 @@ class PasswordConfirmForm(forms.Form):
     )
 
 
+class TokenAndPasswordForm(TokenForm, PasswordConfirmForm):
+    """Replacing the authenticator from the account page: a logged-in session alone
+    must not be enough to swap the person's second factor."""
+
+
 class PortalSearchForm(forms.Form):
     q = forms.CharField(label=_("Search by title"), required=False, max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), required=False)

@@ -20,10 +20,14 @@ def refuse_shared_documents(document, request):
     """Shared documents are not served by Wagtail to anonymous visitors or portal users.
 
     A collection's "login" restriction would let any logged-in portal user through, so
-    any document that has (or had) a share on a portal is refused here.
+    any document that has (or had) a share on a portal, directly or through a pinned
+    version (the version's bytes are the document's), is refused here.
     """
     if may_use_wagtail_document_url(getattr(request, "user", None)):
         return None
-    if document.clientportal_shares.exists():
+    if (
+        document.clientportal_shares.exists()
+        or document.clientportal_versions.filter(shares__isnull=False).exists()
+    ):
         raise PermissionDenied
     return None

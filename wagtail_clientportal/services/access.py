@@ -99,7 +99,11 @@ def visible_shares(portal_user: PortalUser, portal: Portal, *, now=None) -> Quer
     ).exists()
     if not allowed:
         return Share.objects.none()
-    return Share.objects.filter(portal=portal).active(now)
+    # An invoice later moved to another client must not stay on its old client's portals.
+    own_items = Q(invoice__isnull=True, settlement__isnull=True)
+    own_items |= Q(invoice__client_id=portal.client_id)
+    own_items |= Q(settlement__invoice__client_id=portal.client_id)
+    return Share.objects.filter(own_items, portal=portal).active(now)
 
 
 def _client_ip(request) -> str | None:

@@ -71,13 +71,18 @@ def create_portal_user(
     login, created_login = _get_or_create_login(email)
     if PortalUser.objects.filter(user=login, client=client).exists():
         raise ClientPortalValidationError("portal_user_exists")
+    now = timezone.now()
     portal_user = PortalUser.objects.create(
         user=login,
         client=client,
         first_name=(first_name or "").strip(),
         last_name=(last_name or "").strip(),
         access_expires_on=access_expires_on,
-        invited_at=timezone.now(),
+        invited_at=now,
+        # A person who already has a password (active at another client, or staff) is
+        # not sent an activation link: one would let whoever reads the email replace
+        # their password and second factor. Their existing login opens the new portals.
+        activated_at=None if created_login or not login.has_usable_password() else now,
         created_by=actor,
     )
     portal_user.portals.set(portals)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ...services import accounts
 from ..access import VerifiedUserMixin
-from ..forms import PasswordConfirmForm, TokenForm, code_error
+from ..forms import PasswordConfirmForm, TokenAndPasswordForm, code_error
 from .activation import _b32, totp_qr_svg
 
 TOTP_SETUP = "clientportal_totp_setup"
@@ -71,14 +71,17 @@ class TotpSetupView(VerifiedUserMixin):
         if device is None:
             device = accounts.start_totp_setup(request.user)
             request.session[TOTP_SETUP] = device.persistent_id
-        return self._render(TokenForm(), device)
+        return self._render(TokenAndPasswordForm(), device)
 
     def post(self, request):
         device = self._device()
         if device is None:
             return redirect("wagtail_clientportal:account_totp")
-        form = TokenForm(request.POST)
+        form = TokenAndPasswordForm(request.POST)
         if not form.is_valid():
+            return self._render(form, device, status=400)
+        if not request.user.check_password(form.cleaned_data["password"]):
+            form.add_error("password", _("The password is incorrect."))
             return self._render(form, device, status=400)
         ok, reason, extra = accounts.verify_code(device, form.cleaned_data["token"])
         if not ok:

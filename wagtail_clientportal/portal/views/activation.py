@@ -38,7 +38,11 @@ class ActivateView(View):
     def dispatch(self, request, uidb64, token):
         self.user = _user_from(uidb64)
         self.reason = activation_token_generator.check_token_reason(self.user, token)
-        if self.reason is None and not self.user.clientportal_memberships.exists():
+        if self.reason is None and (
+            # Only a login that never had a password is activated by link; anything
+            # else would let a mailbox reader replace an existing password and factor.
+            self.user.has_usable_password() or not self.user.clientportal_memberships.exists()
+        ):
             self.reason = "invalid"
         if self.reason:
             return render(request, self.template_name, {"reason": self.reason}, status=400)

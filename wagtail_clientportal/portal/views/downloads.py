@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import mimetypes
 import re
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from ... import services
@@ -17,7 +19,8 @@ from ..access import PortalAccessMixin
 CHUNK = 64 * 1024
 # Types a browser may show in place; anything else (HTML, SVG...) is always an attachment.
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"}
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# At most 18 digits: any real offset fits, and int() never sees a huge number.
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 def _iter(handle, start: int, length: int):
@@ -67,6 +70,14 @@ def _secure(response, filename: str, inline: bool):
 
 
 class DownloadView(PortalAccessMixin):
+    RANGE_AUDIT_WINDOW = datetime.timedelta(minutes=10)
+
+    def _recently_recorded(self, share) -> bool:
+        since = timezone.now() - self.RANGE_AUDIT_WINDOW
+        return AccessEvent.objects.filter(
+            share=share, portal_user=self.portal_user, at__gte=since
+        ).exists()
+
     def get(self, request, portal_id, share_id):
         share = get_object_or_404(
             self.shares.select_related(
@@ -93,7 +104,9 @@ class DownloadView(PortalAccessMixin):
             return _secure(response, filename, inline)
         start, end = wanted if wanted else (0, size - 1)
         length = max(0, end - start + 1)
-        if start == 0 and request.method == "GET":  # not for HEAD nor later ranges
+        if request.method == "GET" and (start == 0 or not self._recently_recorded(share)):
+            # Every read is audited; the later ranges of one reading (a PDF viewer asks
+            # for many) are not recorded again within a few minutes.
             action = AccessEvent.Action.VIEW if inline else AccessEvent.Action.DOWNLOAD
             services.record_access(self.portal_user, share, action, request)
         response = StreamingHttpResponse(
