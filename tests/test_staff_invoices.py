@@ -12,6 +12,23 @@ from wagtail_clientportal.models import DocumentVersion, Invoice, Settlement, Sh
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _staff_see_documents(request):
+    """Wagtail grants documents per collection; these staff may choose those in the root."""
+    from django.contrib.auth.models import Permission
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    for name in ("editor", "administrator"):
+        if name in request.fixturenames:
+            GroupCollectionPermission.objects.create(
+                group=request.getfixturevalue(name).groups.get(),
+                collection=Collection.get_first_root_node(),
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtaildocs", codename="choose_document"
+                ),
+            )
+
+
 def bulk_url(model, action, objs):
     query = "&".join(f"id={o.pk}" for o in objs)
     return (
@@ -261,3 +278,38 @@ def test_unknown_ids_in_bulk_actions_are_404(client, editor):
     url = bulk_url("share", "clientportal_revoke_shares", [])
     assert client.get(url + "id=999999").status_code == 404
     assert client.get(url + "id=abc").status_code == 404
+
+
+def test_document_page_and_version_download_respect_collections(client, editor, administrator):
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    secret = Collection.get_first_root_node().add_child(name="Tajne")
+    public = Collection.get_first_root_node().add_child(name="Publiczne")
+    GroupCollectionPermission.objects.filter(group__in=editor.groups.all()).update(
+        collection=public
+    )
+    hidden = DocumentFactory(collection=secret)
+    version = services.snapshot_document(administrator, hidden)
+    client.force_login(editor)
+    url = reverse("clientportal_staff:document_shares", args=[hidden.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"action": "snapshot"}).status_code == 403
+    assert DocumentVersion.objects.count() == 1
+    file_url = reverse("clientportal_staff:file", args=["version", version.pk])
+    assert client.get(file_url).status_code == 403
+    client.force_login(administrator)
+    assert client.get(file_url).status_code == 200
+
+
+def test_invoice_shared_on_portals_cannot_move_to_another_client(
+    client, administrator, client_a, client_b, portal_a
+):
+    invoice = InvoiceFactory(client=client_a)
+    services.share_items(administrator, [portal_a], [invoice])
+    client.force_login(administrator)
+    data = invoice_data(client_b, number=invoice.number, **{"settlements-TOTAL_FORMS": "0"})
+    response = client.post(reverse("clientportal_invoices:edit", args=[invoice.pk]), data)
+    assert response.status_code == 200
+    assert "client" in response.context["form"].errors
+    invoice.refresh_from_db()
+    assert invoice.client == client_a

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.documents import get_document_model
+from wagtail.permissions import policy_registry
 
 from .. import services
 from ..exceptions import ClientPortalValidationError
@@ -18,14 +20,27 @@ from .base import StaffView
 from .files import download_url
 
 
+def can_see_document(user, document) -> bool:
+    policy = policy_registry.get_by_type(get_document_model())
+    return policy.user_has_any_permission_for_instance(user, ["change", "choose"], document)
+
+
 class DocumentSharesView(StaffView):
     template_name = "wagtail_clientportal/staff/document_shares.html"
     header_icon = "doc-full"
 
     def get_document(self):
         if not hasattr(self, "document"):
-            self.document = get_object_or_404(get_document_model(), pk=self.kwargs["document_pk"])
+            document = get_object_or_404(get_document_model(), pk=self.kwargs["document_pk"])
+            # Only a document the staff member may see in Wagtail (collection permissions).
+            if not can_see_document(self.request.user, document):
+                raise PermissionDenied
+            self.document = document
         return self.document
+
+    def get(self, request, *args, **kwargs):
+        self.get_document()
+        return super().get(request, *args, **kwargs)
 
     def get_page_title(self):
         return _("Client portals")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -57,6 +58,13 @@ def download(request, kind, pk):
         raise Http404
     model, field = FILE_KINDS[kind]
     instance = get_object_or_404(model, pk=pk)
+    document = getattr(instance, "document", None) if kind == "version" else None
+    if document is not None:
+        from .documents import can_see_document
+
+        # A frozen copy of a document is as confidential as the document itself.
+        if not can_see_document(request.user, document):
+            raise PermissionDenied
     file = getattr(instance, field)
     if not file:
         raise Http404

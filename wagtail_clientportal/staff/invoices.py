@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -13,7 +14,7 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
-from ..models import Client, Invoice
+from ..models import Client, Invoice, Share
 from .files import PrivateFileInput
 
 
@@ -38,6 +39,23 @@ class InvoiceFilterSet(WagtailFilterSet):
 
 
 class InvoiceForm(WagtailAdminModelForm):
+    def clean_client(self):
+        client = self.cleaned_data.get("client")
+        invoice = self.instance
+        if invoice.pk and client is not None and client.pk != invoice.client_id:
+            shared = Share.objects.filter(revoked_at__isnull=True).filter(
+                Q(invoice=invoice) | Q(settlement__invoice=invoice)
+            )
+            if shared.exists():
+                # Its shares sit on the old client's portals: they must be revoked first.
+                raise forms.ValidationError(
+                    _(
+                        "The invoice is shared on the portals of its client. Revoke those "
+                        "shares before moving it to another client."
+                    )
+                )
+        return client
+
     def clean_pdf(self):
         pdf = self.cleaned_data.get("pdf")
         upload = self.files.get(self.add_prefix("pdf"))
