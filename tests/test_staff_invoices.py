@@ -313,3 +313,16 @@ def test_invoice_shared_on_portals_cannot_move_to_another_client(
     assert "client" in response.context["form"].errors
     invoice.refresh_from_db()
     assert invoice.client == client_a
+
+
+@pytest.mark.parametrize("count", [5, 45])
+def test_shares_listing_queries_do_not_grow_with_rows(
+    client, editor, administrator, portal_a, count, django_assert_max_num_queries
+):
+    invoice = InvoiceFactory(client=portal_a.client)
+    items = [*DocumentFactory.create_batch(count), invoice, SettlementFactory(invoice=invoice)]
+    services.share_items(administrator, [portal_a], items)
+    client.force_login(editor)
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("clientportal_shares:list"))
+    assert response.status_code == 200

@@ -235,8 +235,14 @@ def test_portal_page_lists_shares_with_access_and_revokes(
 def test_portal_page_queries_are_bounded(
     client, editor, administrator, portal_a, member, django_assert_max_num_queries
 ):
+    from tests.factories import InvoiceFactory, SettlementFactory
+
+    invoice = InvoiceFactory(client=portal_a.client)
+    settlements = SettlementFactory.create_batch(10, invoice=invoice)
     docs = DocumentFactory.create_batch(40)
-    result = services.share_items(administrator, [portal_a], docs)
+    result = services.share_items(administrator, [portal_a], [*docs, invoice, *settlements])
+    services.revoke_shares(administrator, result.created[:20])
+    result = services.share_items(administrator, [portal_a], docs[:20])
     for share in result.created:
         services.record_access(member, share, AccessEvent.Action.VIEW)
     client.force_login(editor)

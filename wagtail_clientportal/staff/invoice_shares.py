@@ -90,7 +90,7 @@ class InvoiceSharesView(StaffView):
         shares = (
             Share.objects.active()
             .filter(Q(invoice=invoice) | Q(settlement__invoice=invoice))
-            .select_related("portal", "invoice", "settlement", "shared_by")
+            .select_related("portal", "invoice", "settlement__invoice", "shared_by")
             .order_by("-shared_at")
         )
         settlements = list(invoice.settlements.all())

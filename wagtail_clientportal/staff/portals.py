@@ -18,7 +18,7 @@ from . import roles
 from .base import ClientCardMixin, StaffView, add_service_error
 from .forms import PortalForm
 
-SHARE_RELATED = ("document", "document_version", "invoice", "settlement", "shared_by")
+SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
 
 
 class ClientPortalsView(ClientCardMixin, StaffView):
