@@ -260,7 +260,6 @@ class Command(BaseCommand):
         out(f"  hasło / password: {STAFF_PASSWORD}")
         out("")
         out(self.style.MIGRATE_HEADING(f"Panel klienta (portal): {base}/portal/"))
-        out("  (strona portalu powstaje w osobnym zadaniu / the portal site is built separately)")
         for portal_user in PortalUser.objects.select_related("user", "client").order_by("user_id"):
             names = ", ".join(p.name for p in portal_user.portals.order_by("name"))
             out(f"  {portal_user.email:<28} {portal_user.client.name}: {names}")
