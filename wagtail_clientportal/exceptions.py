@@ -23,6 +23,8 @@ ERRORS = {
     "document_has_no_file": _("The document has no file to copy."),
     "share_refused": _("The share was refused."),
     "already_activated": _("This portal user has already activated the account."),
+    "message_too_long": _("The message is too long (at most %(max)d characters)."),
+    "not_resendable": _("Only failed notifications can be sent again (never a login code)."),
 }
 
 

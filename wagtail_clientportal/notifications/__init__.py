@@ -21,6 +21,7 @@ __all__ = [
     "queue_activation",
     "queue_new_shares",
     "queue_password_reset",
+    "requeue_failed",
     "send_login_code",
 ]
 
@@ -43,9 +44,20 @@ def queue_password_reset(user, reset_url: str) -> None:
     )
 
 
-def queue_new_shares(result) -> list:
-    """One message per eligible person per portal for one sharing action (``ShareResult``)."""
-    return outbox.queue_shares(result.created_by_portal)
+def queue_new_shares(result, message: str = "") -> list:
+    """One message per eligible person per portal for one sharing action (``ShareResult``).
+
+    ``message`` is the staff member's optional note to the recipients (plain text).
+    """
+    return outbox.queue_shares(result.created_by_portal, message=message)
+
+
+def requeue_failed(notifications, *, enqueue: bool = True) -> list[int]:
+    """Queue failed notifications (a queryset) again; sent after the transaction commits.
+
+    Callers check permissions (``services.resend_notifications``) and hold a transaction.
+    """
+    return outbox.requeue_failed(notifications, enqueue=enqueue)
 
 
 def send_login_code(user, code: str, valid_minutes: int) -> None:

@@ -126,6 +126,7 @@ def build_message(notification):
                 subject_phrase=summary.subject_phrase(notification.context["count"], portal.name),
                 kind_phrases=summary.kind_phrases(notification.context.get("counts", {})),
                 titles=notification.context.get("titles", []) if conf.notify_item_titles() else [],
+                message=notification.context.get("message", ""),
             )
     else:
         context["user"] = notification.user

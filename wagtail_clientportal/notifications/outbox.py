@@ -84,12 +84,13 @@ def eligible_assignments(portal_ids: Iterable[int]):
     )
 
 
-def queue_shares(shares_by_portal: dict[int, list]) -> list:
+def queue_shares(shares_by_portal: dict[int, list], message: str = "") -> list:
     """One notification per eligible person per portal for one sharing action.
 
     ``shares_by_portal`` maps a portal id to the ``Share`` rows just created on it
     (their targets already loaded: no query per item). Two queries in all,
     whatever the number of items and people: one for the recipients, one insert.
+    ``message`` is the staff member's optional note, shown in every email.
     """
     from ..models import Notification
 
@@ -99,6 +100,8 @@ def queue_shares(shares_by_portal: dict[int, list]) -> list:
     for portal_id, shares in shares_by_portal.items():
         counts = Counter(share.kind for share in shares)
         context = {"count": len(shares), "counts": dict(counts)}
+        if message:
+            context["message"] = message
         if conf.notify_item_titles():
             context["titles"] = [_title(share.target) for share in shares[:MAX_TITLES]]
         contexts[portal_id] = context
@@ -127,3 +130,35 @@ def queue_shares(shares_by_portal: dict[int, list]) -> list:
 
 def _title(item) -> str:
     return str(getattr(item, "title", None) or item)[:255]
+
+
+#: Kinds that may be sent again. A login code is never stored (its row says only that
+#: one was sent), and the person waiting for it has long since asked for a new one.
+RESENDABLE_KINDS = ("activation", "new_shares", "password_reset")
+
+
+def requeue_failed(notifications, *, enqueue: bool = True) -> list[int]:
+    """Queue failed notifications (a queryset) again, attempts starting over; returns their ids.
+
+    Delivery is asked for when the current transaction commits (unless ``enqueue``
+    is false: the resend command delivers them itself). Rows that are no longer
+    failed, and login codes, are left as they are.
+    """
+    from ..models import Notification
+
+    now = timezone.now()
+    rows = notifications.filter(
+        status=Notification.Status.FAILED, kind__in=RESENDABLE_KINDS
+    ).select_for_update()
+    ids = list(rows.values_list("pk", flat=True))
+    if ids:
+        Notification.objects.filter(pk__in=ids, status=Notification.Status.FAILED).update(
+            status=Notification.Status.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            status_changed_at=now,
+            claim="",
+        )
+        if enqueue:
+            enqueue_on_commit(ids)
+    return ids

@@ -13,6 +13,7 @@ from .access import (
     record_access,
     visible_shares,
 )
+from .notifications import resend_notifications
 from .portals import (
     PortalDeletion,
     create_portal,
@@ -52,6 +53,7 @@ __all__ = [
     "record_access",
     "rename_portal",
     "rename_portal_user",
+    "resend_notifications",
     "revoke_items",
     "revoke_shares",
     "send_activation",

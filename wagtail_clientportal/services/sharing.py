@@ -75,15 +75,19 @@ def _group(items: Iterable) -> dict[str, list]:
 
 @transaction.atomic
 def share_items(
-    actor, portals: Sequence[Portal], items: Iterable, *, expires_at=None
+    actor, portals: Sequence[Portal], items: Iterable, *, expires_at=None, message: str = ""
 ) -> ShareResult:
     """Share every item on every portal, in one transaction.
+
+    ``message`` is an optional plain-text note from the firm, shown in the
+    new-items email to everyone notified (kept in the notification, not the share).
 
     Idempotent: an item already actively shared on a portal stays as it is and is
     reported in ``already_active``. A share that expired but was never revoked is
     closed (revoked by ``actor``) and replaced, since it is no longer visible.
     """
     require(actor, SHARE_ITEMS)
+    message = _clean_message(message)
     portals = list(portals)
     grouped = _group(items)
     if not portals or not grouped:
@@ -145,9 +149,19 @@ def share_items(
         portals=portals,
     )
     # One outbox row per eligible person per portal, in this transaction (issue 5).
-    notifications.queue_new_shares(result)
+    notifications.queue_new_shares(result, message=message)
     hooks.run(hooks.AFTER_SHARE, actor=actor, result=result)
     return result
+
+
+MESSAGE_MAX_LENGTH = 2000
+
+
+def _clean_message(message) -> str:
+    text = (message or "").strip().replace("\r\n", "\n")
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise ClientPortalValidationError("message_too_long", max=MESSAGE_MAX_LENGTH)
+    return text
 
 
 @transaction.atomic

@@ -151,17 +151,26 @@ class ShareDocumentsBulkAction(DocumentAccessMixin, ServiceErrorMixin, DocumentB
             "portals": list(data["portals"]),
             "pin": data.get("mode") == ShareForm.PIN,
             "expires_at": data.get("expires_at"),
+            "message": data.get("message", ""),
             "outcome": self.outcome,
         }
 
     @classmethod
     def execute_action(
-        cls, objects, actor=None, portals=(), pin=False, expires_at=None, outcome=None, **kwargs
+        cls,
+        objects,
+        actor=None,
+        portals=(),
+        pin=False,
+        expires_at=None,
+        message="",
+        outcome=None,
+        **kwargs,
     ):
         items = list(objects)
         if pin:
             items = [services.snapshot_document(actor, document) for document in items]
-        result = services.share_items(actor, portals, items, expires_at=expires_at)
+        result = services.share_items(actor, portals, items, expires_at=expires_at, message=message)
         if outcome is not None:
             outcome.update(result=result, pin=pin)
         return len(result.created), 0
@@ -267,6 +276,7 @@ class ShareInvoicesBulkAction(InvoiceBulkMixin, SnippetBulkAction):
             "portals": list(data["portals"]),
             "settlements": data.get("include_settlements", False),
             "expires_at": data.get("expires_at"),
+            "message": data.get("message", ""),
             "outcome": self.outcome,
         }
 
@@ -278,13 +288,14 @@ class ShareInvoicesBulkAction(InvoiceBulkMixin, SnippetBulkAction):
         portals=(),
         settlements=False,
         expires_at=None,
+        message="",
         outcome=None,
         **kwargs,
     ):
         items = list(objects)
         if settlements:
             items += list(Settlement.objects.filter(invoice__in=items).select_related("invoice"))
-        result = services.share_items(actor, portals, items, expires_at=expires_at)
+        result = services.share_items(actor, portals, items, expires_at=expires_at, message=message)
         if outcome is not None:
             outcome.update(result=result)
         return len(result.created), 0

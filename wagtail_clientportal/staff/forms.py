@@ -75,7 +75,7 @@ class PortalUserForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    """Dodaj udostępnienie: which portals, live or pinned, until when."""
+    """Dodaj udostępnienie: which portals, live or pinned, until when, with what message."""
 
     LIVE = "live"
     PIN = "pin"
@@ -101,6 +101,15 @@ class ShareForm(forms.Form):
     )
     expires_at = forms.DateTimeField(
         label=_("Share expires at"), required=False, widget=AdminDateTimeInput
+    )
+    message = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Optional. Shown in the email to every portal user who is notified, not in the portal."
+        ),
     )
 
     def __init__(self, *args, user=None, with_mode=True, **kwargs):

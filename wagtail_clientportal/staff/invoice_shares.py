@@ -39,7 +39,7 @@ class InvoiceItemsShareForm(ShareForm):
             *[(f"settlement-{pk}", s.title) for pk, s in self.settlements.items()],
         ]
         # Order: items first.
-        self.order_fields(["items", "portals", "expires_at"])
+        self.order_fields(["items", "portals", "expires_at", "message"])
 
     def selected_items(self) -> list:
         chosen = []
@@ -137,6 +137,7 @@ class InvoiceSharesView(StaffView):
                     list(form.cleaned_data["portals"]),
                     form.selected_items(),
                     expires_at=form.cleaned_data.get("expires_at"),
+                    message=form.cleaned_data.get("message", ""),
                 )
             except ClientPortalValidationError as error:
                 form.add_error(None, str(error.message))

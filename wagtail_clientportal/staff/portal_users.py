@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..exceptions import ClientPortalValidationError
 from ..models import PortalUser
+from ..notifications import last_bounced_user_ids
 from ..permissions import is_staff_login
+from ..services.notifications import may_see_outbox
 from . import roles
 from .base import ClientCardMixin, StaffView, add_service_error, refuse_with_403
 from .forms import PortalUserForm
@@ -50,10 +52,16 @@ class ClientUsersView(ClientCardMixin, StaffView):
             .prefetch_related("portals")
             .order_by("last_name", "first_name")
         )
+        # One query for the page: whose most recent email bounced, was rejected or complained of.
+        bounced = last_bounced_user_ids([pu.user_id for pu in users]) if users else set()
         for pu in users:
             pu.status = status_of(pu, today)
             pu.status_label = STATUS_LABELS[pu.status]
+            pu.last_email_bounced = pu.user_id in bounced
         context["portal_users"] = users
+        context["outbox_url"] = (
+            reverse("clientportal_notifications:list") if may_see_outbox(self.request.user) else ""
+        )
         return context
 
 

@@ -133,7 +133,7 @@ class PackagePermissionPolicy(BasePermissionPolicy):
 def register_policies() -> None:
     from wagtail.permissions import register_permission_policy
 
-    from ..models import Client, Invoice, Share
+    from ..models import Client, Invoice, Notification, Share
 
     register_permission_policy(
         Client,
@@ -158,6 +158,15 @@ def register_policies() -> None:
         PackagePermissionPolicy(
             Share,
             {"view": (SHARE_ITEMS, MANAGE_PORTALS)},
+            denied=("add", "change", "delete"),
+        ),
+    )
+    register_permission_policy(
+        Notification,
+        PackagePermissionPolicy(
+            Notification,
+            {"view": (MANAGE_PORTAL_USERS, SHARE_ITEMS)},
+            # Rows change only through delivery and services.resend_notifications.
             denied=("add", "change", "delete"),
         ),
     )

@@ -14,11 +14,13 @@ from .bulk_actions import (
 )
 from .clients import client_viewset
 from .invoices import InvoiceViewSet
+from .notifications import NotificationViewSet, ResendNotificationsBulkAction
 from .shares import ShareViewSet
 
 roles.register_policies()
 register_snippet(InvoiceViewSet)
 register_snippet(ShareViewSet)
+register_snippet(NotificationViewSet)
 
 
 @hooks.register("register_admin_viewset")
@@ -36,3 +38,4 @@ hooks.register("register_bulk_action", RevokeDocumentsBulkAction)
 hooks.register("register_bulk_action", ShareInvoicesBulkAction)
 hooks.register("register_bulk_action", RevokeInvoicesBulkAction)
 hooks.register("register_bulk_action", RevokeSharesBulkAction)
+hooks.register("register_bulk_action", ResendNotificationsBulkAction)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.utils import timezone
 
-from wagtail_clientportal import conf
+from wagtail_clientportal import conf, notifications
 from wagtail_clientportal.notifications import delivery
 
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--failed",
             action="store_true",
-            help="Queue failed notifications again (attempts start over) and send them.",
+            help="Queue failed notifications again (attempts start over) and send them; "
+            "login codes are not re-sent.",
         )
         parser.add_argument(
             "--stuck-after",
@@ -52,9 +54,11 @@ class Command(BaseCommand):
         ).update(status=Status.QUEUED, claim="", next_attempt_at=now, status_changed_at=now)
         requeued = 0
         if failed:
-            requeued = Notification.objects.filter(status=Status.FAILED).update(
-                status=Status.QUEUED, attempts=0, next_attempt_at=now, status_changed_at=now
-            )
+            # Login codes are left out: their rows never hold the code.
+            with transaction.atomic():
+                requeued = len(
+                    notifications.requeue_failed(Notification.objects.all(), enqueue=False)
+                )
         sent = retrying = gave_up = 0
         while True:
             report = delivery.deliver(now=timezone.now())
