@@ -98,7 +98,10 @@ def test_process_local_throttle_cache_is_warned_about(settings):
     assert warning.id == "wagtail_clientportal.W002"
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://",
+        },
     }
     settings.WAGTAILCLIENTPORTAL_THROTTLE_CACHE = "shared"
     assert check_throttle_cache(None) == []

@@ -30,7 +30,7 @@ LOCAL_ONLY_CACHES = (
 
 @register()
 def check_throttle_cache(app_configs, **kwargs):
-    """Login throttling counts failures in a cache; a per-process one lets attackers spread tries."""
+    """Failures are counted in a cache; a per-process one lets attackers spread their tries."""
     from . import conf
 
     if settings.DEBUG:
