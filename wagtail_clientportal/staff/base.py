@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from .. import services
 from ..exceptions import ClientPortalValidationError
 from ..models import Client
 from . import roles
@@ -53,21 +56,57 @@ def refuse_with_403(view):
     return wrapped
 
 
-class StaffView(WagtailAdminTemplateMixin, TemplateView):
+class Refuse403Mixin:
+    """``check_access`` runs before anything else; a refusal anywhere is a real 403."""
+
+    def check_access(self, request) -> None:
+        """Raise PermissionDenied when the user may not come here."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.check_access(request)
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied:
+            return forbidden(request)
+
+
+class StaffView(Refuse403Mixin, WagtailAdminTemplateMixin, TemplateView):
     """An admin page; ``permission`` is checked before anything else (403 when missing)."""
 
     permission: str | None = None
     header_icon = "group"
 
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            if self.permission:
-                roles.require_perm(request.user, self.permission)
-            else:
-                roles.require_portal_staff(request.user)
-            return super().dispatch(request, *args, **kwargs)
-        except PermissionDenied:
-            return forbidden(request)
+    def check_access(self, request) -> None:
+        if self.permission:
+            roles.require_perm(request.user, self.permission)
+        else:
+            roles.require_portal_staff(request.user)
+
+
+def revoked_message(count: int) -> str:
+    return ngettext("%(count)d share revoked.", "%(count)d shares revoked.", count) % {
+        "count": count
+    }
+
+
+def revoke_selected(request, shares, nothing_selected: str = "") -> None:
+    """Revoke the ticked ``share`` ids, only among ``shares``; the outcome goes to messages.
+
+    Every ticked id must still be there: a stale page revokes nothing rather than a part.
+    """
+    ids = [i for i in request.POST.getlist("share") if i.isdigit()]
+    chosen = list(shares.filter(pk__in=ids))
+    try:
+        if not ids or len(chosen) != len(set(ids)):
+            if nothing_selected:
+                messages.error(request, nothing_selected)
+                return
+            raise ClientPortalValidationError("nothing_selected")
+        revoked = services.revoke_shares(request.user, chosen)
+    except ClientPortalValidationError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, revoked_message(len(revoked)))
 
 
 def card_tabs(client: Client) -> list[tuple]:

@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from wagtail.documents import get_document_model
 from wagtail.permissions import policy_registry
 
@@ -16,7 +15,7 @@ from .. import services
 from ..exceptions import ClientPortalValidationError
 from ..models import DocumentVersion, Share
 from . import roles
-from .base import StaffView
+from .base import StaffView, revoke_selected
 from .files import download_url
 
 
@@ -81,30 +80,21 @@ class DocumentSharesView(StaffView):
     def post(self, request, *args, **kwargs):
         roles.require_perm(request.user, roles.SHARE_ITEMS)
         document = self.get_document()
-        try:
-            if request.POST.get("action") == "snapshot":
-                label = (request.POST.get("label") or "").strip()[:120]
+        if request.POST.get("action") == "snapshot":
+            label = (request.POST.get("label") or "").strip()[:120]
+            try:
                 version = services.snapshot_document(request.user, document, label)
+            except ClientPortalValidationError as error:
+                messages.error(request, str(error.message))
+            else:
                 messages.success(
                     request,
                     _("Version of “%(title)s” saved (SHA-256 %(sha)s).")
                     % {"title": document.title, "sha": version.sha256[:12]},
                 )
-            else:
-                ids = [i for i in request.POST.getlist("share") if i.isdigit()]
-                shares = list(
-                    Share.objects.filter(pk__in=ids).filter(
-                        Q(document=document) | Q(document_version__document=document)
-                    )
-                )
-                if not ids or len(shares) != len(set(ids)):
-                    raise ClientPortalValidationError("nothing_selected")
-                revoked = services.revoke_shares(request.user, shares)
-                messages.success(
-                    request,
-                    ngettext("%(count)d share revoked.", "%(count)d shares revoked.", len(revoked))
-                    % {"count": len(revoked)},
-                )
-        except ClientPortalValidationError as error:
-            messages.error(request, str(error.message))
+        else:
+            revoke_selected(
+                request,
+                Share.objects.filter(Q(document=document) | Q(document_version__document=document)),
+            )
         return redirect("clientportal_staff:document_shares", document.pk)

@@ -8,13 +8,13 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from .. import services
 from ..exceptions import ClientPortalValidationError
 from ..models import Invoice, Share
 from . import roles
-from .base import StaffView
+from .base import StaffView, revoke_selected
 from .bulk_actions import _items_shared, share_message, users_to_notify
 from .files import download_url
 from .forms import ShareForm
@@ -110,24 +110,9 @@ class InvoiceSharesView(StaffView):
         roles.require_perm(request.user, roles.SHARE_ITEMS)
         invoice = self.get_invoice()
         if request.POST.get("action") == "revoke":
-            ids = [i for i in request.POST.getlist("share") if i.isdigit()]
-            shares = list(
-                Share.objects.filter(pk__in=ids).filter(
-                    Q(invoice=invoice) | Q(settlement__invoice=invoice)
-                )
+            revoke_selected(
+                request, Share.objects.filter(Q(invoice=invoice) | Q(settlement__invoice=invoice))
             )
-            try:
-                if not ids or len(shares) != len(set(ids)):
-                    raise ClientPortalValidationError("nothing_selected")
-                revoked = services.revoke_shares(request.user, shares)
-            except ClientPortalValidationError as error:
-                messages.error(request, str(error.message))
-            else:
-                messages.success(
-                    request,
-                    ngettext("%(count)d share revoked.", "%(count)d shares revoked.", len(revoked))
-                    % {"count": len(revoked)},
-                )
             return redirect("clientportal_staff:invoice_shares", invoice.pk)
         form = self.get_form()
         if form.is_valid():

@@ -15,7 +15,7 @@ from .. import services
 from ..exceptions import ClientPortalValidationError
 from ..models import AccessEvent, Portal, PortalUser, Share
 from . import roles
-from .base import ClientCardMixin, StaffView, add_service_error
+from .base import ClientCardMixin, StaffView, add_service_error, revoke_selected
 from .forms import PortalForm
 
 SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
@@ -208,19 +208,9 @@ class PortalDetailView(PortalMixin, ClientCardMixin, StaffView):
         """Revoke one or many of the portal's shares."""
         roles.require_perm(request.user, roles.SHARE_ITEMS)
         portal = self.get_portal()
-        ids = [i for i in request.POST.getlist("share") if i.isdigit()]
-        shares = list(Share.objects.filter(portal=portal, pk__in=ids))
-        if not ids or len(shares) != len(set(ids)):
-            messages.error(request, _("Select at least one share that still exists."))
-        else:
-            try:
-                revoked = services.revoke_shares(request.user, shares)
-            except ClientPortalValidationError as error:
-                messages.error(request, str(error.message))
-            else:
-                messages.success(
-                    request,
-                    ngettext("%(count)d share revoked.", "%(count)d shares revoked.", len(revoked))
-                    % {"count": len(revoked)},
-                )
+        revoke_selected(
+            request,
+            Share.objects.filter(portal=portal),
+            nothing_selected=_("Select at least one share that still exists."),
+        )
         return redirect("clientportal_staff:portal_detail", portal.pk)
