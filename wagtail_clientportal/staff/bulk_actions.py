@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.documents.views.bulk_actions.document_bulk_action import DocumentBulkAction
-from wagtail.permissions import policy_registry
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from .. import services
-from ..exceptions import ClientPortalValidationError
 from ..models import DocumentVersion, Invoice, PortalUser, Settlement, Share
 from . import roles
-from .base import forbidden
-from .forms import RevokeForm, ShareForm
+from .base import Refuse403Mixin, revoked_message
+from .bulk_base import ModelBulkMixin, ServiceErrorMixin, rows_or_404
+from .forms import RevokeForm, ShareForm, group_by_client
 
 
 def users_to_notify(portal_ids) -> int:
@@ -86,15 +82,11 @@ def _versions_shared(n):
     )
 
 
-class ServiceErrorMixin:
-    """Show a service refusal (e.g. by the ``clientportal_before_share`` hook) as a form error."""
+class SharePermMixin(Refuse403Mixin, ServiceErrorMixin):
+    """Sharing and revoking need the role that may share items."""
 
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            roles.require_perm(request.user, roles.SHARE_ITEMS)
-            return super().dispatch(request, *args, **kwargs)
-        except PermissionDenied:
-            return forbidden(request)
+    def check_access(self, request) -> None:
+        roles.require_perm(request.user, roles.SHARE_ITEMS)
 
     def check_perm(self, obj):
         return roles.has(self.request.user, roles.SHARE_ITEMS)
@@ -102,18 +94,79 @@ class ServiceErrorMixin:
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
-    def form_valid(self, form):
-        self.outcome = {}
-        try:
-            return super().form_valid(form)
-        except ClientPortalValidationError as error:
-            # The whole bulk action ran in one transaction and was rolled back.
-            if error.code == "unknown_target" and "portals" in form.fields:
-                # Items were just loaded; what vanished meanwhile is a chosen portal.
-                form.add_error("portals", _("The chosen portal no longer exists."))
-            else:
-                form.add_error(None, str(error.message))
-            return self.form_invalid(form)
+
+class ShareBulkMixin(SharePermMixin):
+    """ "Dodaj udostępnienie": the selection, widened by ``items_to_share``, on the portals."""
+
+    display_name = _("Add share")
+    action_type = "clientportal_share"
+    template_name = "wagtail_clientportal/staff/bulk_share.html"
+    action_priority = 40
+
+    def share_options(self, data) -> dict:
+        """The form's choices that ``items_to_share`` gets; kept in the outcome too."""
+        return {}
+
+    @classmethod
+    def items_to_share(cls, actor, objects, **options) -> list:
+        return list(objects)
+
+    def shared_noun(self):
+        return _items_shared
+
+    def get_execution_context(self):
+        data = self.cleaned_form.cleaned_data
+        return {
+            "actor": self.request.user,
+            "portals": list(data["portals"]),
+            **self.share_options(data),
+            "expires_at": data.get("expires_at"),
+            "message": data.get("message", ""),
+            "outcome": self.outcome,
+        }
+
+    @classmethod
+    def execute_action(
+        cls, objects, actor=None, portals=(), expires_at=None, message="", outcome=None, **options
+    ):
+        items = cls.items_to_share(actor, objects, **options)
+        result = services.share_items(actor, portals, items, expires_at=expires_at, message=message)
+        if outcome is not None:
+            outcome.update(result=result, **options)
+        return len(result.created), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        result = self.outcome["result"]
+        notified = users_to_notify(result.created_by_portal.keys())
+        return share_message(result, self.shared_noun(), notified)
+
+
+class RevokeBulkMixin(SharePermMixin):
+    """ "Cofnij udostępnienie": ``items_to_revoke`` of the selection, from the chosen portals."""
+
+    display_name = _("Revoke share")
+    action_type = "clientportal_revoke"
+    template_name = "wagtail_clientportal/staff/bulk_revoke.html"
+    action_priority = 41
+    form_class = RevokeForm
+
+    @classmethod
+    def items_to_revoke(cls, objects) -> list:
+        raise NotImplementedError
+
+    def get_execution_context(self):
+        portals = list(self.cleaned_form.cleaned_data["portals"])
+        return {"actor": self.request.user, "portals": portals or None, "outcome": self.outcome}
+
+    @classmethod
+    def execute_action(cls, objects, actor=None, portals=None, outcome=None, **kwargs):
+        revoked = services.revoke_items(actor, cls.items_to_revoke(list(objects)), portals)
+        if outcome is not None:
+            outcome["revoked"] = revoked
+        return len(revoked), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return revoked_message(num_parent_objects)
 
 
 class DocumentAccessMixin:
@@ -136,78 +189,31 @@ class DocumentAccessMixin:
         return [obj for obj in objects if obj.pk in allowed], extra
 
 
-class ShareDocumentsBulkAction(DocumentAccessMixin, ServiceErrorMixin, DocumentBulkAction):
-    display_name = _("Add share")
-    action_type = "clientportal_share"
+class ShareDocumentsBulkAction(DocumentAccessMixin, ShareBulkMixin, DocumentBulkAction):
     aria_label = _("Share the selected documents on client portals")
-    template_name = "wagtail_clientportal/staff/bulk_share.html"
-    action_priority = 40
     form_class = ShareForm
 
-    def get_execution_context(self):
-        data = self.cleaned_form.cleaned_data
-        return {
-            "actor": self.request.user,
-            "portals": list(data["portals"]),
-            "pin": data.get("mode") == ShareForm.PIN,
-            "expires_at": data.get("expires_at"),
-            "message": data.get("message", ""),
-            "outcome": self.outcome,
-        }
+    def share_options(self, data) -> dict:
+        return {"pin": data.get("mode") == ShareForm.PIN}
 
     @classmethod
-    def execute_action(
-        cls,
-        objects,
-        actor=None,
-        portals=(),
-        pin=False,
-        expires_at=None,
-        message="",
-        outcome=None,
-        **kwargs,
-    ):
+    def items_to_share(cls, actor, objects, pin=False, **kwargs) -> list:
         items = list(objects)
         if pin:
             items = [services.snapshot_document(actor, document) for document in items]
-        result = services.share_items(actor, portals, items, expires_at=expires_at, message=message)
-        if outcome is not None:
-            outcome.update(result=result, pin=pin)
-        return len(result.created), 0
+        return items
 
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        result = self.outcome["result"]
-        notified = users_to_notify(result.created_by_portal.keys())
-        noun = _versions_shared if self.outcome["pin"] else _documents_shared
-        return share_message(result, noun, notified)
+    def shared_noun(self):
+        return _versions_shared if self.outcome["pin"] else _documents_shared
 
 
-class RevokeDocumentsBulkAction(DocumentAccessMixin, ServiceErrorMixin, DocumentBulkAction):
-    display_name = _("Revoke share")
-    action_type = "clientportal_revoke"
+class RevokeDocumentsBulkAction(DocumentAccessMixin, RevokeBulkMixin, DocumentBulkAction):
     aria_label = _("Revoke the selected documents from client portals")
-    template_name = "wagtail_clientportal/staff/bulk_revoke.html"
-    action_priority = 41
-    form_class = RevokeForm
-
-    def get_execution_context(self):
-        portals = list(self.cleaned_form.cleaned_data["portals"])
-        return {"actor": self.request.user, "portals": portals or None, "outcome": self.outcome}
 
     @classmethod
-    def execute_action(cls, objects, actor=None, portals=None, outcome=None, **kwargs):
-        documents = list(objects)
+    def items_to_revoke(cls, documents) -> list:
         # The document's pinned versions go with it: the staff member chose the document.
-        versions = list(DocumentVersion.objects.filter(document__in=documents))
-        revoked = services.revoke_items(actor, [*documents, *versions], portals)
-        if outcome is not None:
-            outcome["revoked"] = revoked
-        return len(revoked), 0
-
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d share revoked.", "%(count)d shares revoked.", num_parent_objects
-        ) % {"count": num_parent_objects}
+        return [*documents, *DocumentVersion.objects.filter(document__in=documents)]
 
 
 # --- Invoices ---------------------------------------------------------------------------------
@@ -223,87 +229,33 @@ class InvoiceShareForm(ShareForm):
         if client_ids:
             # Invoices belong to one client: offer only that client's portals.
             field = self.fields["portals"]
-            field.queryset = field.queryset.filter(client_id__in=client_ids)
-            field.choices = [
-                (client, [(pk, name) for pk, name in options])
-                for client, options in _grouped(field.queryset)
-            ]
+            group_by_client(field, field.queryset.filter(client_id__in=client_ids))
 
 
-def _grouped(portals):
-    groups: dict[str, list] = {}
-    for portal in portals:
-        groups.setdefault(portal.client.name, []).append((portal.pk, portal.name))
-    return list(groups.items())
-
-
-class InvoiceBulkMixin(ServiceErrorMixin):
+class InvoiceBulkMixin(ModelBulkMixin):
     models = [Invoice]
-
-    @cached_property
-    def permission_policy(self):
-        return policy_registry.get_by_type(Invoice)
-
-    def object_context(self, obj):
-        return {"item": obj}
-
-    def get_context_data(self, **kwargs):
-        return BulkAction.get_context_data(self, **kwargs)
-
-    def get_execution_context(self):
-        return {}
 
     def selected_client_ids(self):
         ids = [i for i in self.request.GET.getlist("id") if i.isdigit()]
         return set(Invoice.objects.filter(pk__in=ids).values_list("client_id", flat=True))
 
 
-class ShareInvoicesBulkAction(InvoiceBulkMixin, SnippetBulkAction):
-    display_name = _("Add share")
-    action_type = "clientportal_share"
+class ShareInvoicesBulkAction(InvoiceBulkMixin, ShareBulkMixin, SnippetBulkAction):
     aria_label = _("Share the selected invoices on client portals")
-    template_name = "wagtail_clientportal/staff/bulk_share.html"
-    action_priority = 40
     form_class = InvoiceShareForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "client_ids": self.selected_client_ids()}
 
-    def get_execution_context(self):
-        data = self.cleaned_form.cleaned_data
-        return {
-            "actor": self.request.user,
-            "portals": list(data["portals"]),
-            "settlements": data.get("include_settlements", False),
-            "expires_at": data.get("expires_at"),
-            "message": data.get("message", ""),
-            "outcome": self.outcome,
-        }
+    def share_options(self, data) -> dict:
+        return {"settlements": data.get("include_settlements", False)}
 
     @classmethod
-    def execute_action(
-        cls,
-        objects,
-        actor=None,
-        portals=(),
-        settlements=False,
-        expires_at=None,
-        message="",
-        outcome=None,
-        **kwargs,
-    ):
+    def items_to_share(cls, actor, objects, settlements=False, **kwargs) -> list:
         items = list(objects)
         if settlements:
             items += list(Settlement.objects.filter(invoice__in=items).select_related("invoice"))
-        result = services.share_items(actor, portals, items, expires_at=expires_at, message=message)
-        if outcome is not None:
-            outcome.update(result=result)
-        return len(result.created), 0
-
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        result = self.outcome["result"]
-        notified = users_to_notify(result.created_by_portal.keys())
-        return share_message(result, _items_shared, notified)
+        return items
 
 
 def _items_shared(n):
@@ -314,35 +266,18 @@ def _items_shared(n):
     )
 
 
-class RevokeInvoicesBulkAction(InvoiceBulkMixin, SnippetBulkAction):
-    display_name = _("Revoke share")
-    action_type = "clientportal_revoke"
+class RevokeInvoicesBulkAction(InvoiceBulkMixin, RevokeBulkMixin, SnippetBulkAction):
     aria_label = _("Revoke the selected invoices from client portals")
-    template_name = "wagtail_clientportal/staff/bulk_revoke.html"
-    action_priority = 41
-    form_class = RevokeForm
-
-    def get_execution_context(self):
-        portals = list(self.cleaned_form.cleaned_data["portals"])
-        return {"actor": self.request.user, "portals": portals or None}
 
     @classmethod
-    def execute_action(cls, objects, actor=None, portals=None, **kwargs):
-        invoices = list(objects)
-        settlements = list(Settlement.objects.filter(invoice__in=invoices))
-        revoked = services.revoke_items(actor, [*invoices, *settlements], portals)
-        return len(revoked), 0
-
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d share revoked.", "%(count)d shares revoked.", num_parent_objects
-        ) % {"count": num_parent_objects}
+    def items_to_revoke(cls, invoices) -> list:
+        return [*invoices, *Settlement.objects.filter(invoice__in=invoices)]
 
 
 # --- Shares listing ---------------------------------------------------------------------------
 
 
-class RevokeSharesBulkAction(ServiceErrorMixin, SnippetBulkAction):
+class RevokeSharesBulkAction(ModelBulkMixin, SharePermMixin, SnippetBulkAction):
     """Revoke the selected shares; already revoked ones are listed as not actionable."""
 
     models = [Share]
@@ -353,32 +288,20 @@ class RevokeSharesBulkAction(ServiceErrorMixin, SnippetBulkAction):
     action_priority = 10
     form_class = forms.Form
 
-    @cached_property
-    def permission_policy(self):
-        return policy_registry.get_by_type(Share)
-
     def get_form_kwargs(self):
         return BulkAction.get_form_kwargs(self)
-
-    def object_context(self, obj):
-        return {"item": obj}
-
-    def get_context_data(self, **kwargs):
-        return BulkAction.get_context_data(self, **kwargs)
 
     def check_perm(self, obj):
         return roles.has(self.request.user, roles.SHARE_ITEMS) and obj.revoked_at is None
 
     @classmethod
     def get_queryset(cls, model, object_ids):
-        shares = list(
-            Share.objects.filter(pk__in=[i for i in object_ids if str(i).isdigit()]).select_related(
+        return rows_or_404(
+            Share.objects.select_related(
                 "portal__client", "document", "document_version", "invoice", "settlement__invoice"
-            )
+            ),
+            object_ids,
         )
-        if not shares:
-            raise Http404
-        return shares
 
     def get_execution_context(self):
         return {"actor": self.request.user}
@@ -389,6 +312,4 @@ class RevokeSharesBulkAction(ServiceErrorMixin, SnippetBulkAction):
         return len(revoked), 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d share revoked.", "%(count)d shares revoked.", num_parent_objects
-        ) % {"count": num_parent_objects}
+        return revoked_message(num_parent_objects)

@@ -30,6 +30,19 @@ class PortalChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
+def group_by_client(field, portals) -> None:
+    """Offer ``portals`` in the select box grouped by client: names repeat across clients."""
+    field.queryset = portals
+    groups: dict[str, list] = {}
+    for portal in portals:
+        groups.setdefault(portal.client.name, []).append((portal.pk, portal.name))
+    field.choices = list(groups.items())
+
+
+def all_portals():
+    return Portal.objects.select_related("client").order_by("client__name", "name")
+
+
 def _not_in_past(value):
     if value is not None and value < timezone.localdate():
         raise forms.ValidationError(_("The date cannot be in the past."))
@@ -114,14 +127,7 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args, user=None, with_mode=True, **kwargs):
         super().__init__(*args, **kwargs)
-        portals = Portal.objects.select_related("client").order_by("client__name", "name")
-        field = self.fields["portals"]
-        field.queryset = portals
-        # Grouped by client in the select box.
-        groups: dict[str, list] = {}
-        for portal in portals:
-            groups.setdefault(portal.client.name, []).append((portal.pk, portal.name))
-        field.choices = list(groups.items())
+        group_by_client(self.fields["portals"], all_portals())
         if not with_mode:
             del self.fields["mode"]
 
@@ -149,10 +155,4 @@ class RevokeForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        portals = Portal.objects.select_related("client").order_by("client__name", "name")
-        field = self.fields["portals"]
-        field.queryset = portals
-        groups: dict[str, list] = {}
-        for portal in portals:
-            groups.setdefault(portal.client.name, []).append((portal.pk, portal.name))
-        field.choices = list(groups.items())
+        group_by_client(self.fields["portals"], all_portals())

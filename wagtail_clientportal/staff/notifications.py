@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
@@ -20,17 +19,15 @@ from django.utils.translation import ngettext
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
-from wagtail.admin.views.bulk_action import BulkAction
-from wagtail.permissions import policy_registry
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from .. import services
-from ..exceptions import ClientPortalValidationError
 from ..models import Notification
 from ..notifications.outbox import RESENDABLE_KINDS
 from ..services.notifications import may_see_outbox
-from .base import forbidden
+from .base import Refuse403Mixin
+from .bulk_base import ModelBulkMixin, ServiceErrorMixin, rows_or_404
 
 RESEND_ACTION = "clientportal_resend_notifications"
 # Statuses after which something went wrong: shown as a highlighted tag.
@@ -96,19 +93,18 @@ class NextAttemptColumn(DateColumn):
         return None
 
 
-class NotificationIndexView(IndexView):
-    any_permission_required = ["view"]
+class OutboxAccessMixin(Refuse403Mixin):
+    """The outbox: for staff who may see it, a real 403 for anyone else."""
 
-    def dispatch(self, request, *args, **kwargs):
-        # A real 403, not Wagtail's redirect to the dashboard.
+    def check_access(self, request) -> None:
         if not may_see_outbox(request.user) or not request.user.has_perm(
             "wagtailadmin.access_admin"
         ):
-            return forbidden(request)
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except PermissionDenied:
-            return forbidden(request)
+            raise PermissionDenied
+
+
+class NotificationIndexView(OutboxAccessMixin, IndexView):
+    any_permission_required = ["view"]
 
     @cached_property
     def listing_url(self) -> str:
@@ -170,7 +166,9 @@ class NotificationViewSet(SnippetViewSet):
         return Notification.objects.select_related("portal__client")
 
 
-class ResendNotificationsBulkAction(SnippetBulkAction):
+class ResendNotificationsBulkAction(
+    OutboxAccessMixin, ModelBulkMixin, ServiceErrorMixin, SnippetBulkAction
+):
     """ "Wyślij ponownie": failed notifications go back to the outbox and are delivered."""
 
     models = [Notification]
@@ -181,49 +179,15 @@ class ResendNotificationsBulkAction(SnippetBulkAction):
     action_priority = 10
     form_class = forms.Form
 
-    @cached_property
-    def permission_policy(self):
-        return policy_registry.get_by_type(Notification)
-
-    def dispatch(self, request, *args, **kwargs):
-        if not may_see_outbox(request.user) or not request.user.has_perm(
-            "wagtailadmin.access_admin"
-        ):
-            return forbidden(request)
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except PermissionDenied:
-            return forbidden(request)
-
-    def get_form_kwargs(self):
-        return BulkAction.get_form_kwargs(self)
-
-    def object_context(self, obj):
-        return {"item": obj}
-
-    def get_context_data(self, **kwargs):
-        return BulkAction.get_context_data(self, **kwargs)
-
     def check_perm(self, obj):
         return may_see_outbox(self.request.user) and can_resend(obj)
 
     @classmethod
     def get_queryset(cls, model, object_ids):
-        rows = list(Notification.objects.filter(pk__in=[i for i in object_ids if str(i).isdigit()]))
-        if not rows:
-            raise Http404
-        return rows
+        return rows_or_404(Notification.objects.all(), object_ids)
 
     def get_execution_context(self):
         return {"actor": self.request.user}
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ClientPortalValidationError as error:
-            # Nothing was written: the service runs in the bulk action's transaction.
-            form.add_error(None, str(error.message))
-            return self.form_invalid(form)
 
     @classmethod
     def execute_action(cls, objects, actor=None, **kwargs):
