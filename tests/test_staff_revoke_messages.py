@@ -1,0 +1,68 @@
+"""What staff are told after revoking from a portal's, a document's and an invoice's page."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from wagtail.models import Collection, GroupCollectionPermission
+
+from tests.factories import InvoiceFactory
+from wagtail_clientportal import services
+from wagtail_clientportal.models import Share
+
+pytestmark = pytest.mark.django_db
+
+NOTHING_SELECTED = "Wybierz co najmniej jeden element i jeden panel klienta."
+
+
+@pytest.fixture(autouse=True)
+def _editor_sees_documents(editor):
+    GroupCollectionPermission.objects.create(
+        group=editor.groups.get(),
+        collection=Collection.get_first_root_node(),
+        permission=Permission.objects.get(
+            content_type__app_label="wagtaildocs", codename="choose_document"
+        ),
+    )
+
+
+def messages_of(response):
+    return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+
+
+def test_portal_page_messages(client, editor, portal_a, document):
+    [share] = services.share_items(editor, [portal_a], [document]).created
+    url = reverse("clientportal_staff:portal_detail", args=[portal_a.pk])
+    client.force_login(editor)
+    stale = client.post(url, {"share": [share.pk, 999999]}, follow=True)
+    assert messages_of(stale) == [("error", "Zaznacz co najmniej jedno istniejące udostępnienie.")]
+    assert Share.objects.active().count() == 1
+    done = client.post(url, {"share": [share.pk]}, follow=True)
+    assert messages_of(done) == [("success", "Cofnięto 1 udostępnienie.")]
+    again = client.post(url, {"share": [share.pk]}, follow=True)
+    assert messages_of(again) == [("error", "To udostępnienie zostało już cofnięte.")]
+
+
+def test_document_page_messages(client, editor, portal_a, document):
+    [share] = services.share_items(editor, [portal_a], [document]).created
+    url = reverse("clientportal_staff:document_shares", args=[document.pk])
+    client.force_login(editor)
+    assert messages_of(client.post(url, {"action": "revoke"}, follow=True)) == [
+        ("error", NOTHING_SELECTED)
+    ]
+    done = client.post(url, {"action": "revoke", "share": [share.pk]}, follow=True)
+    assert messages_of(done) == [("success", "Cofnięto 1 udostępnienie.")]
+
+
+def test_invoice_page_messages(client, editor, client_a, portal_a, portal_b, document):
+    invoice = InvoiceFactory(client=client_a)
+    [share] = services.share_items(editor, [portal_a], [invoice]).created
+    # Another item's share is not this page's to revoke.
+    [other] = services.share_items(editor, [portal_b], [document]).created
+    url = reverse("clientportal_staff:invoice_shares", args=[invoice.pk])
+    client.force_login(editor)
+    stale = client.post(url, {"action": "revoke", "share": [share.pk, other.pk]}, follow=True)
+    assert messages_of(stale) == [("error", NOTHING_SELECTED)]
+    assert Share.objects.active().count() == 2
+    done = client.post(url, {"action": "revoke", "share": [share.pk]}, follow=True)
+    assert messages_of(done) == [("success", "Cofnięto 1 udostępnienie.")]
