@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SANDBOX := cd sandbox && ../$(BIN)/python manage.py
 
-.PHONY: demo test install lint messages bench clean
+.PHONY: demo test e2e-deps install lint messages bench clean
 
 $(STAMP): pyproject.toml
 	@py=$$(scripts/find-python) || exit 1; \
 	  echo "Using $$py"; \
 	  [ -x $(BIN)/python ] || "$$py" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,dev,sandbox]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,sandbox,e2e]"
 	@touch $@
 
 install: $(STAMP)
@@ -22,8 +22,20 @@ demo: $(STAMP)
 	$(SANDBOX) load_demo
 	$(SANDBOX) runserver 127.0.0.1:8000
 
-test: $(STAMP)
+# Browser tests (tests/e2e) need Chromium (Debian's by default) and axe-core from npm.
+CLIENTPORTAL_CHROMIUM ?= /usr/bin/chromium
+export CLIENTPORTAL_CHROMIUM
+E2E := tests/e2e
+
+test: $(STAMP) e2e-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+e2e-deps:
+	@if [ ! -x "$(CLIENTPORTAL_CHROMIUM)" ]; then \
+	  echo "NOTE: Chromium not installed ($(CLIENTPORTAL_CHROMIUM)): browser tests skipped"; \
+	elif [ -f $(E2E)/node_modules/axe-core/axe.min.js ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then npm ci --prefix $(E2E) --no-audit --no-fund --silent; \
+	else echo "NOTE: npm not found: accessibility (axe-core) browser tests skipped"; fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sharing.py
@@ -39,4 +51,5 @@ messages: $(STAMP)
 	cd wagtail_clientportal && ../$(BIN)/django-admin compilemessages -l pl
 
 clean:
-	rm -rf $(VENV) dist build *.egg-info sandbox/db.sqlite3 sandbox/media sandbox/private
+	rm -rf $(VENV) dist build *.egg-info sandbox/db.sqlite3 sandbox/media sandbox/private \
+	  $(E2E)/node_modules
