@@ -65,11 +65,25 @@ class ClientUsersView(ClientCardMixin, StaffView):
         return context
 
 
-class PortalUserCreateView(ClientCardMixin, StaffView):
+class PortalUserFormPage(ClientCardMixin, StaffView):
+    """The add and edit pages: one form page, Cancel back to the client's portal users."""
+
     template_name = "wagtail_clientportal/staff/form.html"
     permission = roles.MANAGE_PORTAL_USERS
     active_tab = "users"
     header_icon = "user"
+    submit_label = gettext_lazy("Save")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", self.get_form())
+        context["cancel_url"] = reverse("clientportal_staff:client_users", args=[self.client.pk])
+        context["submit_label"] = str(self.submit_label)
+        return context
+
+
+class PortalUserCreateView(PortalUserFormPage):
+    submit_label = gettext_lazy("Save and send the activation email")
 
     def get_page_subtitle(self):
         return _("Add portal user")
@@ -77,13 +91,6 @@ class PortalUserCreateView(ClientCardMixin, StaffView):
     def get_form(self):
         data = self.request.POST if self.request.method == "POST" else None
         return PortalUserForm(data, client=self.get_client())
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("form", self.get_form())
-        context["cancel_url"] = reverse("clientportal_staff:client_users", args=[self.client.pk])
-        context["submit_label"] = _("Save and send the activation email")
-        return context
 
     def post(self, request, *args, **kwargs):
         client = self.get_client()
@@ -125,13 +132,8 @@ class PortalUserMixin:
         return self.get_portal_user().client
 
 
-class PortalUserEditView(PortalUserMixin, ClientCardMixin, StaffView):
+class PortalUserEditView(PortalUserMixin, PortalUserFormPage):
     """Change first and last name, access expiry and portals; each through its service."""
-
-    template_name = "wagtail_clientportal/staff/form.html"
-    permission = roles.MANAGE_PORTAL_USERS
-    active_tab = "users"
-    header_icon = "user"
 
     def get_page_subtitle(self):
         return _("Edit portal user %(name)s") % {"name": self.get_portal_user().full_name}
@@ -146,13 +148,6 @@ class PortalUserEditView(PortalUserMixin, ClientCardMixin, StaffView):
         }
         data = self.request.POST if self.request.method == "POST" else None
         return PortalUserForm(data, client=pu.client, initial=initial, with_email=False)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("form", self.get_form())
-        context["cancel_url"] = reverse("clientportal_staff:client_users", args=[self.client.pk])
-        context["submit_label"] = _("Save")
-        return context
 
     def post(self, request, *args, **kwargs):
         pu = self.get_portal_user()
