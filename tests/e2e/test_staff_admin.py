@@ -7,7 +7,7 @@ from django.core import mail
 
 from tests.factories import ClientFactory, DocumentFactory
 from wagtail_clientportal import services
-from wagtail_clientportal.models import DocumentVersion, Portal, PortalUser, Share
+from wagtail_clientportal.models import DocumentVersion, Notification, Portal, PortalUser, Share
 
 from .conftest import (
     PORTAL_PASSWORD,
@@ -48,7 +48,7 @@ def open_portals_tab(page, name: str):
     expect(page.get_by_role("tab", name="Panel klienta", selected=True)).to_be_visible()
 
 
-def test_administrator_creates_portal_and_portal_user(page, screenshot):
+def test_administrator_creates_portal_and_portal_user(page, new_page, screenshot):
     staff_member("admin", "Administrator")
     client = ClientFactory(name=CLIENT)
     other = services.create_portal(
@@ -84,8 +84,15 @@ def test_administrator_creates_portal_and_portal_user(page, screenshot):
     screenshot(page, "admin-portal-tab")
     record_axe(page, "admin: portal tab")
     assert other not in portal_user.portals.all()
+    activation = Notification.objects.get(recipient="anna.ksiegowa@example.com")
+    assert (activation.kind, activation.status) == ("activation", "sent")
     [message] = [m for m in mail.outbox if m.to == ["anna.ksiegowa@example.com"]]
-    assert re.search(r"/portal/activate/\S+/", message.body)
+    link = re.search(r"https?://[^/\s]+(/portal/activate/\S+/)", message.body).group(1)
+    # The email really left and its link works: Anna's own browser opens the activation form.
+    anna = new_page()
+    anna.goto(link)
+    expect(anna.get_by_role("heading", name="Aktywuj konto")).to_be_visible()
+    expect(anna.get_by_role("button", name="Ustaw hasło")).to_be_visible()
 
 
 def test_editor_shares_three_documents_pinning_the_version(page, screenshot):
@@ -97,6 +104,8 @@ def test_editor_shares_three_documents_pinning_the_version(page, screenshot):
     titles = ["Umowa o świadczenie usług prawnych", "Pełnomocnictwo", "Opinia prawna – spółka"]
     docs = [DocumentFactory(title=title) for title in titles]
     DocumentFactory(title="Protokół ze zgromadzenia wspólników")
+    active_portal_user(ado, client, "anna@example.com", "Anna", "Księgowa", [portal])
+    mail.outbox = []
     admin_login(page, "redaktor")
 
     page.get_by_role("link", name="Dokumenty").first.click()
@@ -122,6 +131,13 @@ def test_editor_shares_three_documents_pinning_the_version(page, screenshot):
     assert {s.document_version.document_id for s in shares} == {d.pk for d in docs}
     assert {s.shared_by.username for s in shares} == {"redaktor"}
     assert DocumentVersion.objects.count() == 3
+    # One message for the whole batch (DESIGN rule 5), through the outbox.
+    expect(page.get_by_text("1 użytkownik PK otrzyma powiadomienie")).to_be_visible()
+    [notification] = Notification.objects.filter(recipient="anna@example.com", kind="new_shares")
+    assert notification.status == "sent"
+    [message] = mail.outbox
+    assert message.to == ["anna@example.com"]
+    assert message.subject.startswith("3 nowe elementy w panelu klienta „Faktury”")
 
 
 def test_editor_revokes_from_portal_tab_and_the_client_loses_it(new_page, screenshot):
