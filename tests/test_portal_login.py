@@ -241,3 +241,23 @@ def test_blocked_between_password_and_code(client, member, mailoutbox):
     response = client.post("/portal/login/code/", {"device": device_id, "token": _code(mailoutbox)})
     assert response.status_code == 403
     assert client.get("/portal/choose/").status_code == 302  # never logged in
+
+
+@pytest.mark.django_db(transaction=True)
+def test_device_lookup_and_code_work_outside_a_transaction(member):
+    """Views run in autocommit: a SELECT ... FOR UPDATE outside a transaction fails on
+    PostgreSQL, which once made every code look wrong there (SQLite ignores FOR UPDATE)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from wagtail_clientportal.services import accounts
+
+    device = TOTPDevice.objects.create(user=member.user, name="app", confirmed=True)
+    found = accounts.find_device(member.user, device.persistent_id)
+    assert found == device
+    assert accounts.find_device(member.user, "garbage") is None
+    assert accounts.find_device(member.user, "otp_totp.totpdevice/99999999999999999999") is None
+    assert accounts.find_device(member.user, None) is None
+    token = f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+    ok, reason, _ = accounts.verify_code(found, token)
+    assert ok, reason

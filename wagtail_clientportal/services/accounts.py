@@ -150,10 +150,12 @@ def find_device(user, persistent_id: str | None, *, confirmed: bool = True):
 
     if not persistent_id:
         return None
-    try:
-        device = Device.from_persistent_id(persistent_id, for_verify=True)
-    except Exception:  # malformed ids from the form
+    # Not for_verify: that SELECT ... FOR UPDATE needs a transaction (PostgreSQL refuses it
+    # outside one); verify_code() locks the row itself, inside its own transaction.
+    # from_persistent_id() already answers None for malformed ids; a non-string is refused here.
+    if not isinstance(persistent_id, str):
         return None
+    device = Device.from_persistent_id(persistent_id)
     if device is None or device.user_id != user.pk:
         return None
     if confirmed is not None and device.confirmed != confirmed:
