@@ -340,47 +340,10 @@ def portal_login(page, email: str, password: str = PORTAL_PASSWORD, on_code_step
     submit_code(page, email, "Zaloguj się")
 
 
-# Known bug, seen only here: services.accounts.find_device() loads the device with django-otp's
-# Device.from_persistent_id(for_verify=True), a SELECT ... FOR UPDATE, outside a transaction.
-# PostgreSQL refuses it (TransactionManagementError), find_device's `except Exception` turns
-# that into "no device", and no code is ever accepted. SQLite ignores FOR UPDATE and the
-# Django-test-client tests run inside a transaction, so only the browser suite on PostgreSQL
-# sees it. The steps below xfail on exactly that condition and pass once it is fixed.
-FIND_DEVICE_BUG = (
-    "known bug: services.accounts.find_device() runs SELECT ... FOR UPDATE outside a "
-    "transaction; on PostgreSQL no one-time code is accepted (login and activation)"
-)
-
-
-def xfail_on_find_device_bug(page, email: str, expected: str) -> None:
-    """Stop the scenario as an xfail when the page did not reach ``expected`` because of it."""
-    page.wait_for_load_state()
-    if expected not in page.url and _find_device_is_broken(email):
-        pytest.xfail(FIND_DEVICE_BUG)
-
-
 def submit_code(page, email: str, button: str) -> None:
-    """Send the one-time code form (login or activation); see FIND_DEVICE_BUG."""
-    before = page.url
+    """Send the one-time code form (login or activation)."""
     page.get_by_role("button", name=button).click()
     page.wait_for_load_state()
-    if page.url == before and _find_device_is_broken(email):
-        pytest.xfail(FIND_DEVICE_BUG)
-
-
-def _find_device_is_broken(email: str) -> bool:
-    """True when ``find_device`` cannot find this person's own device (outside a transaction)."""
-    from django.contrib.auth import get_user_model
-    from django_otp import devices_for_user
-
-    from wagtail_clientportal.services import accounts
-
-    user = get_user_model().objects.get(email__iexact=email)
-    device = next(iter(devices_for_user(user, confirmed=None)), None)
-    return (
-        device is not None
-        and accounts.find_device(user, device.persistent_id, confirmed=None) is None
-    )
 
 
 def firm_with_portals():

@@ -17,7 +17,6 @@ from .conftest import (
     portal_login,
     staff_member,
     submit_code,
-    xfail_on_find_device_bug,
 )
 
 pytestmark = [
@@ -86,7 +85,6 @@ def test_activation_pages_have_no_serious_or_critical_violations(page):
     page.wait_for_url("**/portal/setup/")
     check(page, "setup", failures)
     page.get_by_role("button", name="Dalej").click()
-    xfail_on_find_device_bug(page, "jan@example.com", "/portal/setup/verify/")
     page.wait_for_url("**/portal/setup/verify/")
     check(page, "setup verify", failures)
     page.get_by_role("textbox", name="Kod").fill(code_from_mail("jan@example.com"))

@@ -19,7 +19,6 @@ from .conftest import (
     portal_login,
     staff_member,
     submit_code,
-    xfail_on_find_device_bug,
 )
 
 # serialized_rollback: Wagtail's migrations made rows (root collection, groups' collection
@@ -59,7 +58,6 @@ def test_client_activates_logs_in_and_downloads(page, screenshot):
     page.wait_for_url("**/portal/setup/")
     page.get_by_label("Kod wysyłany na mój adres e-mail").check()
     page.get_by_role("button", name="Dalej").click()
-    xfail_on_find_device_bug(page, EMAIL, "/portal/setup/verify/")
     page.wait_for_url("**/portal/setup/verify/")
     page.get_by_label("Kod").fill(code_from_mail(EMAIL))
     submit_code(page, EMAIL, "Potwierdź")
@@ -178,12 +176,6 @@ def test_phone_login_and_portal_list(new_page, screenshot):
     assert info.value.path()
 
 
-@pytest.mark.xfail(
-    reason="portal.css: below 36rem `.item` turns into a column while `.item__main` keeps "
-    "`flex: 1 1 20rem`, so every row of the list is at least 20rem (320px) tall on a phone "
-    "(fix: `.item__main { flex-basis: auto; }` inside the media query)",
-    strict=False,
-)
 def test_phone_portal_list_rows_are_compact(new_page):
     firm = firm_with_portals()
     active_portal_user(
