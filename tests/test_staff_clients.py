@@ -16,6 +16,7 @@ def test_clients_listing_search_and_filters(client, administrator, client_a, cli
     response = client.get(url)
     assert response.status_code == 200
     assert "Alfa Sp. z o.o." in response.text and "Beta S.A." in response.text
+    assert "icon-check" in response.text and "<td>True</td>" not in response.text  # an icon
     response = client.get(url, {"q": "Alfa"})
     assert "Alfa Sp. z o.o." in response.text and "Beta S.A." not in response.text
     response = client.get(url, {"has_portals": "true"})

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -123,7 +123,7 @@ class ClientViewSet(ModelViewSet):
         "name",
         "kind",
         "nip",
-        "is_active",
+        BooleanColumn("is_active", label=_("Active")),
         Column("portal_count", label=_("Portals")),
         Column("user_count", label=_("Portal users")),
     ]
