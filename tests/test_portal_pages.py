@@ -96,6 +96,11 @@ def test_invoice_amount_status_and_settlements(logged_in, editor, portal_a):
     assert "1 230,00" in html.replace("\xa0", " ")
     assert "zapłacona" in html and "niezapłacona" in html
     assert "Zestawienie godzin październik" in html and hidden.title not in html
+    # Listed once: under its invoice, not also as a row of its own.
+    assert html.count("Zestawienie godzin październik") == 1
+    assert html.count('class="item"') == 2
+    only = logged_in.get(f"/portal/p/{portal_a.pk}/invoices/?kind=settlement").content.decode()
+    assert only.count('class="item"') == 1 and "Zestawienie godzin październik" in only
     share = Share.objects.get(invoice=paid)
     detail = logged_in.get(f"/portal/p/{portal_a.pk}/item/{share.pk}/").content.decode()
     assert "Zestawienie godzin październik" in detail and "Nieudostępnione" not in detail

@@ -63,6 +63,10 @@ def section_queryset(shares, portal_user, section: str, *, q: str = "", kind: st
     qs = annotated(shares.filter(condition), portal_user)
     if q:
         qs = qs.filter(_title_filter(q))
+    elif section == "invoices" and not kind:
+        # A settlement whose invoice is shared here is listed under that invoice, not twice.
+        shared_invoices = shares.filter(invoice__isnull=False).values("invoice_id")
+        qs = qs.exclude(settlement__invoice_id__in=shared_invoices)
     return qs.order_by("-shared_at", "-pk")
 
 
