@@ -327,6 +327,21 @@ def admin_login(page, username: str):
     page.wait_for_url("**/admin/")
 
 
+TWO_PORTALS_EMAIL = "piotr.zarzad@example.com"
+
+
+def user_on_two_portals(firm):
+    """The sandbox's Piotr: one login on both of the company's portals."""
+    return active_portal_user(
+        firm.ado,
+        firm.client,
+        TWO_PORTALS_EMAIL,
+        "Piotr",
+        "Zarządzający",
+        [firm.invoices_portal, firm.documents_portal],
+    )
+
+
 def portal_login(page, email: str, password: str = PORTAL_PASSWORD, on_code_step=None):
     """Email and password, then the code from the email; returns after the code is accepted."""
     page.goto("/portal/")

@@ -8,7 +8,6 @@ from wagtail_clientportal import services
 from .conftest import (
     AXE_RESULTS,
     PORTAL_PASSWORD,
-    active_portal_user,
     axe_violations,
     code_from_mail,
     expect,
@@ -17,6 +16,7 @@ from .conftest import (
     portal_login,
     staff_member,
     submit_code,
+    user_on_two_portals,
 )
 
 pytestmark = [
@@ -36,14 +36,7 @@ def check(page, name: str, failures: list):
 
 def test_portal_pages_have_no_serious_or_critical_violations(page):
     firm = firm_with_portals()
-    active_portal_user(
-        firm.ado,
-        firm.client,
-        "piotr.zarzad@example.com",
-        "Piotr",
-        "Zarządzający",
-        [firm.invoices_portal, firm.documents_portal],
-    )
+    user_on_two_portals(firm)
     failures: list = []
     page.goto("/portal/")
     check(page, "login", failures)

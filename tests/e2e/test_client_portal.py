@@ -19,6 +19,7 @@ from .conftest import (
     portal_login,
     staff_member,
     submit_code,
+    user_on_two_portals,
 )
 
 # serialized_rollback: Wagtail's migrations made rows (root collection, groups' collection
@@ -93,14 +94,7 @@ def test_client_activates_logs_in_and_downloads(page, screenshot):
 
 def test_user_with_two_portals_chooses_and_switches(page, screenshot):
     firm = firm_with_portals()
-    active_portal_user(
-        firm.ado,
-        firm.client,
-        "piotr.zarzad@example.com",
-        "Piotr",
-        "Zarządzający",
-        [firm.invoices_portal, firm.documents_portal],
-    )
+    user_on_two_portals(firm)
     portal_login(
         page,
         "piotr.zarzad@example.com",
@@ -138,14 +132,7 @@ def _fits_width(page) -> bool:
 
 def test_phone_login_and_portal_list(new_page, screenshot):
     firm = firm_with_portals()
-    active_portal_user(
-        firm.ado,
-        firm.client,
-        "piotr.zarzad@example.com",
-        "Piotr",
-        "Zarządzający",
-        [firm.invoices_portal, firm.documents_portal],
-    )
+    user_on_two_portals(firm)
     page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
 
     def usable_code_step(p):
