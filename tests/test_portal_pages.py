@@ -238,3 +238,22 @@ def test_pages_have_no_script_and_every_input_has_a_label(logged_in, editor, por
         assert "<script" not in html and " style=" not in html
         for input_id in re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', html):
             assert f'for="{input_id}"' in html, (response.request["PATH_INFO"], input_id)
+
+
+def test_item_and_download_use_a_bounded_number_of_queries(
+    logged_in, editor, portal_a, django_assert_max_num_queries
+):
+    docs = [DocumentFactory(title=f"Pismo {n}") for n in range(20)]
+    shares = _share(editor, portal_a, *docs)
+    for share in (shares[0], shares[-1]):
+        with django_assert_max_num_queries(12):
+            assert logged_in.get(f"/portal/p/{portal_a.pk}/item/{share.pk}/").status_code == 200
+        with django_assert_max_num_queries(12):
+            response = logged_in.get(f"/portal/p/{portal_a.pk}/file/{share.pk}/")
+            assert b"".join(response.streaming_content)
+
+
+def test_tampered_uid_in_links_is_not_a_server_error(client):
+    for path in ("/portal/activate/{uid}/1-2/", "/portal/password-reset/{uid}/1-2/"):
+        for uid in ("!!!", "Z2FyYmFnZQ", "OTk5OTk5OTk5OTk5OTk5OTk5OTk5"):
+            assert client.get(path.format(uid=uid)).status_code < 500

@@ -108,3 +108,11 @@ def test_process_local_throttle_cache_is_warned_about(settings):
     settings.DEBUG = True
     settings.WAGTAILCLIENTPORTAL_THROTTLE_CACHE = "default"
     assert check_throttle_cache(None) == []
+
+
+def test_missing_throttle_cache_is_an_error(settings):
+    from wagtail_clientportal.checks import check_throttle_cache
+
+    settings.WAGTAILCLIENTPORTAL_THROTTLE_CACHE = "nowhere"
+    [error] = check_throttle_cache(None)
+    assert error.id == "wagtail_clientportal.E001"

@@ -120,3 +120,10 @@ def test_after_portal_delete_hook(ado, portal_a):
     ):
         result = services.delete_portal(ado, portal_a)
     assert seen == [{"actor": ado, "result": result}]
+
+
+def test_portal_needs_a_name(ado, client_a):
+    with pytest.raises(ClientPortalValidationError) as exc:
+        services.create_portal(ado, client_a, "   ")
+    assert exc.value.code == "portal_name_required"
+    assert not Portal.objects.exists()

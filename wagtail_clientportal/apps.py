@@ -9,4 +9,7 @@ class WagtailClientPortalAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers checks and receivers)
+        # Checks and receivers, the anymail delivery-status one included: every process
+        # with the app installed (web, worker) records webhook events.
+        from . import checks, signals  # noqa: F401
+        from .notifications import tracking  # noqa: F401

@@ -1,7 +1,7 @@
 """System checks for configurations that would expose shared files."""
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,9 +33,18 @@ def check_throttle_cache(app_configs, **kwargs):
     """Failures are counted in a cache; a per-process one lets attackers spread their tries."""
     from . import conf
 
+    alias = conf.throttle_cache()
+    if alias not in settings.CACHES:
+        # Every portal login would fail on the missing cache: say so at start-up.
+        return [
+            Error(
+                _("WAGTAILCLIENTPORTAL_THROTTLE_CACHE names a cache that is not in CACHES."),
+                id="wagtail_clientportal.E001",
+            )
+        ]
     if settings.DEBUG:
         return []
-    backend = settings.CACHES.get(conf.throttle_cache(), {}).get("BACKEND", "")
+    backend = settings.CACHES[alias].get("BACKEND", "")
     if backend not in LOCAL_ONLY_CACHES:
         return []
     return [

@@ -17,6 +17,7 @@ ERRORS = {
     "nothing_selected": _("Select at least one item and one portal."),
     "already_revoked": _("This share has already been revoked."),
     "portal_name_taken": _("This client already has a portal with this name."),
+    "portal_name_required": _("Enter the portal's name."),
     "portal_user_exists": _("This person is already a portal user of this client."),
     "portals_required": _("Choose at least one portal."),
     "email_required": _("Enter an email address."),

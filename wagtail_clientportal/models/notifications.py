@@ -90,8 +90,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_status_display()})"
-
-
-# The delivery-status receiver is connected when the models are loaded, so every
-# process that has the app installed (web, worker) records webhook events.
-from ..notifications import tracking as _tracking  # noqa: E402, F401

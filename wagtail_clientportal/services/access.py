@@ -57,7 +57,7 @@ def check_portal_access(user, portal: Portal, *, today=None) -> AccessDecision:
         return AccessDecision(None, NOT_VERIFIED)
     portal_user = (
         PortalUser.objects.filter(user=user, client_id=portal.client_id)
-        .select_related("client")
+        .select_related("client", "user")
         .first()
     )
     if portal_user is None:
@@ -103,7 +103,9 @@ def visible_shares(portal_user: PortalUser, portal: Portal, *, now=None) -> Quer
     own_items = Q(invoice__isnull=True, settlement__isnull=True)
     own_items |= Q(invoice__client_id=portal.client_id)
     own_items |= Q(settlement__invoice__client_id=portal.client_id)
-    return Share.objects.filter(own_items, portal=portal).active(now)
+    # The rows carry the portal already loaded: record_access() and templates need it.
+    shares = Share.objects.filter(own_items, portal=portal).active(now)
+    return shares.select_related("portal__client")
 
 
 def _client_ip(request) -> str | None:

@@ -36,7 +36,7 @@ class PortalDeletion:
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ClientPortalValidationError("nothing_selected")
+        raise ClientPortalValidationError("portal_name_required")
     return name
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
@@ -28,7 +29,7 @@ def _user_from(uidb64: str):
     try:
         pk = force_str(urlsafe_base64_decode(uidb64))
         return get_user_model()._default_manager.get(pk=pk)
-    except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
+    except (ValueError, TypeError, OverflowError, ValidationError, get_user_model().DoesNotExist):
         return None
 
 

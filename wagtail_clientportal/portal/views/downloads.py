@@ -89,9 +89,10 @@ class DownloadView(PortalAccessMixin):
         if not field_file:
             raise Http404
         try:
-            handle = field_file.storage.open(field_file.name, "rb")
+            # Size first: if it fails, no handle is left open.
             size = field_file.storage.size(field_file.name)
-        except (OSError, FileNotFoundError):
+            handle = field_file.storage.open(field_file.name, "rb")
+        except OSError:
             raise Http404 from None
         filename = listing.file_name_of(share)
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
