@@ -127,3 +127,11 @@ def test_portal_needs_a_name(ado, client_a):
         services.create_portal(ado, client_a, "   ")
     assert exc.value.code == "portal_name_required"
     assert not Portal.objects.exists()
+
+
+def test_deleting_a_portal_twice_is_a_clear_error(ado, portal_a):
+    stale = Portal.objects.get(pk=portal_a.pk)
+    services.delete_portal(ado, portal_a)
+    with pytest.raises(ClientPortalValidationError) as exc:
+        services.delete_portal(ado, stale)
+    assert exc.value.code == "portal_gone"

@@ -66,3 +66,32 @@ def test_invoice_page_messages(client, editor, client_a, portal_a, portal_b, doc
     assert Share.objects.active().count() == 2
     done = client.post(url, {"action": "revoke", "share": [share.pk]}, follow=True)
     assert messages_of(done) == [("success", "Cofnięto 1 udostępnienie.")]
+
+
+@pytest.mark.parametrize("bad", ["²", "99999999999999999999999999", "-1", "abc"])
+def test_forged_ids_are_ignored_not_a_server_error(client, editor, portal_a, document, bad):
+    share = services.share_items(editor, [portal_a], [document]).created[0]
+    client.force_login(editor)
+    for name, pk in (("portal_detail", portal_a.pk), ("document_shares", document.pk)):
+        response = client.post(
+            reverse(f"clientportal_staff:{name}", args=[pk]),
+            {"action": "revoke", "share": [bad]},
+        )
+        assert response.status_code < 500
+    share.refresh_from_db()
+    assert share.revoked_at is None
+    resend = reverse(
+        "wagtail_bulk_action",
+        args=["wagtail_clientportal", "notification", "clientportal_resend_notifications"],
+    )
+    assert client.get(resend + f"?id={bad}").status_code in (403, 404)
+
+
+def test_clean_ids():
+    from wagtail_clientportal.staff.ids import clean_ids
+
+    assert clean_ids(["1", " 2 ", "²", "x", "0", "-3", str(2**63), str(2**63 - 1)]) == [
+        1,
+        2,
+        2**63 - 1,
+    ]

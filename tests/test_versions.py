@@ -50,3 +50,13 @@ def test_snapshot_needs_share_permission(nobody, document):
     with pytest.raises(ClientPortalPermissionDenied):
         services.snapshot_document(nobody, document)
     assert not DocumentVersion.objects.exists()
+
+
+def test_snapshot_of_a_missing_file_is_a_clear_error(editor, document):
+    from wagtail_clientportal.exceptions import ClientPortalValidationError
+
+    document.file.storage.delete(document.file.name)
+    with pytest.raises(ClientPortalValidationError) as exc:
+        services.snapshot_document(editor, document)
+    assert exc.value.code == "document_has_no_file"
+    assert not DocumentVersion.objects.exists()

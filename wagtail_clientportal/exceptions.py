@@ -18,6 +18,7 @@ ERRORS = {
     "already_revoked": _("This share has already been revoked."),
     "portal_name_taken": _("This client already has a portal with this name."),
     "portal_name_required": _("Enter the portal's name."),
+    "portal_gone": _("This portal no longer exists."),
     "portal_user_exists": _("This person is already a portal user of this client."),
     "portals_required": _("Choose at least one portal."),
     "email_required": _("Enter an email address."),

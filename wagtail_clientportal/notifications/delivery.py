@@ -66,7 +66,7 @@ def claim(ids: list[int] | None = None, *, now=None) -> list:
         return []
     return list(
         Notification.objects.filter(claim=token, status=Status.SENDING)
-        .select_related("portal__client", "portal_user__user", "user")
+        .select_related("portal__client", "portal_user__user", "portal_user__client", "user")
         .order_by("pk")
     )
 

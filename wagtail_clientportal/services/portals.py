@@ -114,7 +114,11 @@ def delete_portal(actor, portal: Portal) -> PortalDeletion:
     point at them. Access events keep their copied names after the shares go.
     """
     require(actor, MANAGE_PORTALS)
-    portal = Portal.objects.select_for_update().select_related("client").get(pk=portal.pk)
+    portal = (
+        Portal.objects.select_for_update().select_related("client").filter(pk=portal.pk).first()
+    )
+    if portal is None:  # deleted meanwhile, e.g. by a colleague on the same page
+        raise ClientPortalValidationError("portal_gone")
     plan = plan_portal_deletion(portal)
     PortalUser.objects.filter(pk__in=[u.pk for u in plan.deleted]).delete()
     if plan.deleted_login_ids:

@@ -96,7 +96,12 @@ def share_items(
     # Lock the portals: concurrent shares of the same item wait here instead of
     # failing on the unique constraint, and a portal deleted meanwhile is noticed.
     wanted = {p.pk for p in portals}
-    portals = list(Portal.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
+    portals = list(
+        Portal.objects.select_for_update()
+        .select_related("client")  # messages name each portal with its client
+        .filter(pk__in=wanted)
+        .order_by("pk")
+    )
     if len(portals) != len(wanted):
         raise ClientPortalValidationError("unknown_target")
 

@@ -30,11 +30,14 @@ def snapshot_document(actor, document, label: str = "") -> DocumentVersion:
     size = 0
     original = os.path.basename(document.file.name)
     with tempfile.SpooledTemporaryFile(max_size=8 * CHUNK) as copy:
-        with document.file.open("rb") as source:
-            for chunk in source.chunks(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                copy.write(chunk)
+        try:
+            with document.file.open("rb") as source:
+                for chunk in source.chunks(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    copy.write(chunk)
+        except OSError:  # the row names a file the storage no longer has
+            raise ClientPortalValidationError("document_has_no_file") from None
         copy.seek(0)
         version = DocumentVersion(
             document=document,

@@ -16,6 +16,7 @@ from .. import services
 from ..exceptions import ClientPortalValidationError
 from ..models import Client
 from . import roles
+from .ids import clean_ids
 
 # Which form field a service error belongs to; anything else is a form-wide error.
 ERROR_FIELDS = {
@@ -94,7 +95,7 @@ def revoke_selected(request, shares, nothing_selected: str = "") -> None:
 
     Every ticked id must still be there: a stale page revokes nothing rather than a part.
     """
-    ids = [i for i in request.POST.getlist("share") if i.isdigit()]
+    ids = clean_ids(request.POST.getlist("share"))
     chosen = list(shares.filter(pk__in=ids))
     try:
         if not ids or len(chosen) != len(set(ids)):

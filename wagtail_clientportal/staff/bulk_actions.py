@@ -17,6 +17,7 @@ from . import roles
 from .base import Refuse403Mixin, revoked_message
 from .bulk_base import ModelBulkMixin, ServiceErrorMixin, rows_or_404
 from .forms import RevokeForm, ShareForm, group_by_client
+from .ids import clean_ids
 
 
 def users_to_notify(portal_ids) -> int:
@@ -236,7 +237,7 @@ class InvoiceBulkMixin(ModelBulkMixin):
     models = [Invoice]
 
     def selected_client_ids(self):
-        ids = [i for i in self.request.GET.getlist("id") if i.isdigit()]
+        ids = clean_ids(self.request.GET.getlist("id"))
         return set(Invoice.objects.filter(pk__in=ids).values_list("client_id", flat=True))
 
 

@@ -9,11 +9,12 @@ from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.permissions import policy_registry
 
 from ..exceptions import ClientPortalValidationError
+from .ids import clean_ids
 
 
 def rows_or_404(queryset, object_ids) -> list:
     """The selected rows; ids that are not numbers are ignored, and none left is a 404."""
-    rows = list(queryset.filter(pk__in=[i for i in object_ids if str(i).isdigit()]))
+    rows = list(queryset.filter(pk__in=clean_ids(object_ids)))
     if not rows:
         raise Http404
     return rows

@@ -144,7 +144,11 @@ class PortalDeleteView(PortalMixin, ClientCardMixin, StaffView):
 
     def post(self, request, *args, **kwargs):
         portal = self.get_portal()
-        result = services.delete_portal(request.user, portal)
+        try:
+            result = services.delete_portal(request.user, portal)
+        except ClientPortalValidationError as exc:  # e.g. a colleague deleted it meanwhile
+            messages.error(request, exc.message)
+            return redirect("clientportal_staff:client_portals", portal.client_id)
         messages.success(
             request,
             ngettext(
