@@ -326,3 +326,39 @@ def test_shares_listing_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(30):
         response = client.get(reverse("clientportal_shares:list"))
     assert response.status_code == 200
+
+
+def test_shared_invoice_and_settlement_are_kept_for_the_audit(
+    client, administrator, client_a, portal_a, django_user_model
+):
+    invoice = InvoiceFactory(client=client_a)
+    settlement = SettlementFactory(invoice=invoice)
+    [share] = services.share_items(administrator, [portal_a], [settlement]).created
+    services.revoke_shares(administrator, [share])  # revoked rows are the audit too
+    client.force_login(administrator)
+    # Removing the shared settlement in the inline panel is refused...
+    data = invoice_data(
+        client_a,
+        number=invoice.number,
+        **{
+            "settlements-INITIAL_FORMS": "1",
+            "settlements-0-id": str(settlement.pk),
+            "settlements-0-DELETE": "1",
+        },
+    )
+    response = client.post(reverse("clientportal_invoices:edit", args=[invoice.pk]), data)
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    assert Settlement.objects.filter(pk=settlement.pk).exists()
+    # ...and so is deleting the invoice, even by a superuser.
+    client.force_login(
+        django_user_model.objects.create_superuser("root", "root@kancelaria.pl", "x")
+    )
+    response = client.post(reverse("clientportal_invoices:delete", args=[invoice.pk]))
+    assert response.status_code == 302
+    assert Invoice.objects.filter(pk=invoice.pk).exists()
+    assert Share.objects.filter(pk=share.pk).exists()
+    assert any("nie można" in m or "cannot" in m for m in messages_of(response))
+    # An invoice never shared can still be deleted.
+    other = InvoiceFactory(client=client_a)
+    client.post(reverse("clientportal_invoices:delete", args=[other.pk]))
+    assert not Invoice.objects.filter(pk=other.pk).exists()

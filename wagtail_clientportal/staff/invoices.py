@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +13,8 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column
-from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
+from wagtail.admin.ui.tables import BooleanColumn, Column
+from wagtail.snippets.views.snippets import DeleteView, IndexView, SnippetViewSet
 
 from ..models import Client, Invoice, Share
 from .files import PrivateFileInput
@@ -56,6 +58,17 @@ class InvoiceForm(WagtailAdminModelForm):
                 )
         return client
 
+    def is_valid(self) -> bool:
+        """A shared settlement stays: deleting it would cascade its share rows (the audit)."""
+        valid = super().is_valid()
+        formset = self.formsets.get("settlements") if valid else None
+        if formset is not None:
+            removed = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
+            if removed and Share.objects.filter(settlement_id__in=removed).exists():
+                self.add_error(None, _("A settlement that has been shared cannot be removed."))
+                return False
+        return valid
+
     def clean_pdf(self):
         pdf = self.cleaned_data.get("pdf")
         upload = self.files.get(self.add_prefix("pdf"))
@@ -80,6 +93,20 @@ class InvoiceIndexView(IndexView):
         ]
 
 
+class InvoiceDeleteView(DeleteView):
+    """An invoice ever shared stays: its share rows are the audit of who saw what (rule 6)."""
+
+    def post(self, request, *args, **kwargs):
+        invoice = self.get_object()
+        if Share.objects.filter(Q(invoice=invoice) | Q(settlement__invoice=invoice)).exists():
+            messages.error(
+                request,
+                _("This invoice has been shared on a client portal and cannot be deleted."),
+            )
+            return redirect("clientportal_invoices:edit", invoice.pk)
+        return super().post(request, *args, **kwargs)
+
+
 class InvoiceViewSet(SnippetViewSet):
     model = Invoice
     icon = "doc-full"
@@ -91,6 +118,7 @@ class InvoiceViewSet(SnippetViewSet):
     menu_order = 251
     filterset_class = InvoiceFilterSet
     index_view_class = InvoiceIndexView
+    delete_view_class = InvoiceDeleteView
     search_fields = ["number", "ksef_number"]
     search_backend_name = None
     copy_view_enabled = False
@@ -101,7 +129,7 @@ class InvoiceViewSet(SnippetViewSet):
         "due_date",
         Column("gross_amount", label=_("Gross amount")),
         "currency",
-        Column("is_paid", label=_("Paid")),
+        BooleanColumn("is_paid", label=_("Paid")),
     ]
     edit_handler = ObjectList(
         [
