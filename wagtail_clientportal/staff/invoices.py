@@ -5,8 +5,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.contrib import messages
-from django.shortcuts import redirect
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
