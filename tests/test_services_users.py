@@ -123,3 +123,21 @@ def test_after_user_created_hook(ado, portal_a):
     ):
         pu = _create(ado, portal_a.client, [portal_a])
     assert seen == [{"actor": ado, "portal_user": pu, "created_login": True}]
+
+
+def test_update_portal_user_is_all_or_nothing(ado, member, portal_a, portal_b):
+    with pytest.raises(ClientPortalValidationError):
+        services.update_portal_user(
+            ado,
+            member,
+            first_name="Ewa",
+            last_name="Zmieniona",
+            access_expires_on=datetime.date(2027, 1, 1),
+            portals=[portal_b],  # another client's portal: refused after the rename
+        )
+    member = PortalUser.objects.get(pk=member.pk)
+    assert (member.last_name, member.access_expires_on) != ("Zmieniona", datetime.date(2027, 1, 1))
+    services.update_portal_user(
+        ado, member, first_name="Ewa", last_name="Lis", access_expires_on=None, portals=[portal_a]
+    )
+    assert PortalUser.objects.get(pk=member.pk).full_name == "Ewa Lis"

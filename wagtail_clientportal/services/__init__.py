@@ -32,6 +32,7 @@ from .users import (
     send_activation,
     set_access_expiry,
     unblock_portal_user,
+    update_portal_user,
 )
 from .versions import snapshot_document
 
@@ -61,5 +62,6 @@ __all__ = [
     "share_items",
     "snapshot_document",
     "unblock_portal_user",
+    "update_portal_user",
     "visible_shares",
 ]

@@ -151,6 +151,26 @@ def assign_portals(actor, portal_user: PortalUser, portals: Sequence[Portal]) ->
 
 
 @transaction.atomic
+def update_portal_user(
+    actor,
+    portal_user: PortalUser,
+    *,
+    first_name: str,
+    last_name: str,
+    access_expires_on: datetime.date | None,
+    portals: Sequence[Portal],
+) -> PortalUser:
+    """The edit form's changes as one transaction: all of them are saved, or none."""
+    if (first_name, last_name) != (portal_user.first_name, portal_user.last_name):
+        rename_portal_user(actor, portal_user, first_name, last_name)
+    if access_expires_on != portal_user.access_expires_on:
+        set_access_expiry(actor, portal_user, access_expires_on)
+    if {p.pk for p in portals} != set(portal_user.portals.values_list("pk", flat=True)):
+        assign_portals(actor, portal_user, portals)
+    return portal_user
+
+
+@transaction.atomic
 def delete_portal_user(actor, portal_user: PortalUser) -> bool:
     """Delete the portal user; returns whether their login was deleted too.
 

@@ -155,14 +155,14 @@ class PortalUserEditView(PortalUserMixin, PortalUserFormPage):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                if (data["first_name"], data["last_name"]) != (pu.first_name, pu.last_name):
-                    services.rename_portal_user(
-                        request.user, pu, data["first_name"], data["last_name"]
-                    )
-                if data["access_expires_on"] != pu.access_expires_on:
-                    services.set_access_expiry(request.user, pu, data["access_expires_on"])
-                if {p.pk for p in data["portals"]} != set(form.initial["portals"]):
-                    services.assign_portals(request.user, pu, list(data["portals"]))
+                services.update_portal_user(
+                    request.user,
+                    pu,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    access_expires_on=data["access_expires_on"],
+                    portals=list(data["portals"]),
+                )
             except ClientPortalValidationError as error:
                 add_service_error(form, error)
             else:
