@@ -170,3 +170,13 @@ def test_bulk_share_uses_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         result = services.share_items(editor, [portal_a, portal_a2], documents)
     assert len(result.created) == 120
+
+
+def test_result_counts_the_people_actually_notified(editor, portal_a, portal_a2, document):
+    from tests.factories import PortalUserFactory
+
+    PortalUserFactory(client=portal_a.client, portals=[portal_a, portal_a2])
+    PortalUserFactory(client=portal_a.client, portals=[portal_a], is_blocked=True)
+    result = services.share_items(editor, [portal_a, portal_a2], [document])
+    assert len(result.notifications) == 2  # one email per portal for the same person
+    assert result.notified_people == 1  # the blocked user is not told

@@ -22,6 +22,13 @@ class ShareResult:
     created: list[Share] = field(default_factory=list)
     already_active: list[Share] = field(default_factory=list)
     portals: list[Portal] = field(default_factory=list)
+    # The new-items emails queued by this action (one per person per portal).
+    notifications: list = field(default_factory=list)
+
+    @property
+    def notified_people(self) -> int:
+        """How many different people are told about this action (staff see the number)."""
+        return len({n.user_id for n in self.notifications})
 
     @property
     def created_by_portal(self) -> dict[int, list[Share]]:
@@ -154,7 +161,7 @@ def share_items(
         portals=portals,
     )
     # One outbox row per eligible person per portal, in this transaction (issue 5).
-    notifications.queue_new_shares(result, message=message)
+    result.notifications = notifications.queue_new_shares(result, message=message)
     hooks.run(hooks.AFTER_SHARE, actor=actor, result=result)
     return result
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin.views.bulk_action import BulkAction
@@ -12,28 +10,12 @@ from wagtail.documents.views.bulk_actions.document_bulk_action import DocumentBu
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from .. import services
-from ..models import DocumentVersion, Invoice, PortalUser, Settlement, Share
+from ..models import DocumentVersion, Invoice, Settlement, Share
 from . import roles
 from .base import Refuse403Mixin, revoked_message
 from .bulk_base import ModelBulkMixin, ServiceErrorMixin, rows_or_404
 from .forms import RevokeForm, ShareForm, group_by_client
 from .ids import clean_ids
-
-
-def users_to_notify(portal_ids) -> int:
-    """Active, assigned portal users of the portals that got something new (rule 5)."""
-    if not portal_ids:
-        return 0
-    today = timezone.localdate()
-    return (
-        PortalUser.objects.filter(
-            portals__in=list(portal_ids), activated_at__isnull=False, is_blocked=False
-        )
-        .filter(Q(access_expires_on__isnull=True) | Q(access_expires_on__gte=today))
-        .values("pk")
-        .distinct()
-        .count()
-    )
 
 
 def portal_names(portals) -> str:
@@ -138,7 +120,7 @@ class ShareBulkMixin(SharePermMixin):
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         result = self.outcome["result"]
-        notified = users_to_notify(result.created_by_portal.keys())
+        notified = result.notified_people
         return share_message(result, self.shared_noun(), notified)
 
 

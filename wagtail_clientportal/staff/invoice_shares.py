@@ -15,7 +15,7 @@ from ..exceptions import ClientPortalValidationError
 from ..models import Invoice, Share
 from . import roles
 from .base import StaffView, revoke_selected
-from .bulk_actions import _items_shared, share_message, users_to_notify
+from .bulk_actions import _items_shared, share_message
 from .files import download_url
 from .forms import ShareForm
 
@@ -127,7 +127,7 @@ class InvoiceSharesView(StaffView):
             except ClientPortalValidationError as error:
                 form.add_error(None, str(error.message))
             else:
-                notified = users_to_notify(result.created_by_portal.keys())
+                notified = result.notified_people
                 messages.success(request, share_message(result, _items_shared, notified))
                 return redirect("clientportal_staff:invoice_shares", invoice.pk)
         return self.render_to_response(self.get_context_data(form=form))
