@@ -170,3 +170,23 @@ def test_editor_opens_the_client_card_from_the_listing(client, editor, client_a)
     text = client.get(reverse("clientportal_clients:index")).text
     assert reverse("clientportal_staff:client_portals", args=[client_a.pk]) in text
     assert reverse("clientportal_clients:edit", args=[client_a.pk]) not in text
+
+
+def test_portal_card_and_client_listing_counts(
+    client, administrator, client_a, portal_a, portal_a2
+):
+    from tests.factories import DocumentFactory, PortalUserFactory
+    from wagtail_clientportal import services
+
+    PortalUserFactory.create_batch(2, client=client_a, portals=[portal_a])
+    PortalUserFactory(client=client_a, portals=[portal_a, portal_a2])
+    docs = DocumentFactory.create_batch(4)
+    services.share_items(administrator, [portal_a], docs)
+    services.revoke_items(administrator, docs[:1], portals=[portal_a])
+    client.force_login(administrator)
+    response = client.get(reverse("clientportal_staff:client_portals", args=[client_a.pk]))
+    counts = {p.name: (p.user_count, p.active_share_count) for p in response.context["portals"]}
+    assert counts == {"Dokumenty": (3, 3), "Faktury": (1, 0)}
+    listing = client.get(reverse("clientportal_clients:index"))
+    [row] = [c for c in listing.context["object_list"] if c.pk == client_a.pk]
+    assert (row.portal_count, row.user_count) == (2, 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib import messages
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,8 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from ..models import Client, Portal
+from ..models import Client, Portal, PortalUser
+from .counts import count_of
 
 
 class ClientFilterSet(WagtailFilterSet):
@@ -38,8 +39,8 @@ class ClientIndexView(generic.IndexView):
             super()
             .get_base_queryset()
             .annotate(
-                portal_count=Count("portals", distinct=True),
-                user_count=Count("portal_users", distinct=True),
+                portal_count=count_of(Portal.objects.all(), "client"),
+                user_count=count_of(PortalUser.objects.all(), "client"),
             )
         )
 

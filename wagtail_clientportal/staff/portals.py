@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -16,6 +15,7 @@ from ..exceptions import ClientPortalValidationError
 from ..models import AccessEvent, Portal, PortalUser, Share
 from . import roles
 from .base import ClientCardMixin, StaffView, add_service_error, revoke_selected
+from .counts import count_of
 from .forms import PortalForm
 
 SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
@@ -29,16 +29,12 @@ class ClientPortalsView(ClientCardMixin, StaffView):
     header_icon = "folder-open-inverse"
 
     def get_portals(self):
-        now = timezone.now()
-        active = Q(shares__revoked_at__isnull=True) & (
-            Q(shares__expires_at__isnull=True) | Q(shares__expires_at__gt=now)
-        )
         return (
             Portal.objects.filter(client=self.get_client())
             .select_related("created_by")
             .annotate(
-                user_count=Count("portal_users", distinct=True),
-                active_share_count=Count("shares", filter=active, distinct=True),
+                user_count=count_of(PortalUser.objects.all(), "portals"),
+                active_share_count=count_of(Share.objects.active(), "portal"),
             )
             .order_by("name")
         )
