@@ -17,8 +17,7 @@ HIDDEN = {access_codes.NOT_A_PORTAL_USER, access_codes.NOT_ASSIGNED}
 
 
 def is_verified(user) -> bool:
-    check = getattr(user, "is_verified", None)
-    return bool(user.is_authenticated and check and check())
+    return bool(user.is_authenticated and services.access.is_verified(user))
 
 
 def no_access(request, reason: str | None = None):

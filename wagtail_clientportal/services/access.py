@@ -32,13 +32,13 @@ class AccessDecision:
         return self.allowed
 
 
-def _is_verified(user) -> bool:
+def is_verified(user) -> bool:
     # django-otp's OTPMiddleware puts is_verified() on request.user; without it, no code was given.
     is_verified = getattr(user, "is_verified", None)
     return bool(is_verified and is_verified())
 
 
-def _usable(today):
+def usable_memberships(today):
     """Memberships that pass rule 9 apart from OTP and portal assignment."""
     return Q(activated_at__isnull=False, is_blocked=False) & (
         Q(access_expires_on__isnull=True) | Q(access_expires_on__gte=today)
@@ -53,7 +53,7 @@ def check_portal_access(user, portal: Portal, *, today=None) -> AccessDecision:
     """
     if user is None or not user.is_authenticated:
         return AccessDecision(None, NOT_AUTHENTICATED)
-    if not _is_verified(user):
+    if not is_verified(user):
         return AccessDecision(None, NOT_VERIFIED)
     portal_user = (
         PortalUser.objects.filter(user=user, client_id=portal.client_id)
@@ -75,11 +75,11 @@ def check_portal_access(user, portal: Portal, *, today=None) -> AccessDecision:
 
 def accessible_portal_users(user, *, today=None) -> QuerySet[PortalUser]:
     """The memberships through which ``user`` may enter some portal now (the portal choice)."""
-    if user is None or not user.is_authenticated or not _is_verified(user):
+    if user is None or not user.is_authenticated or not is_verified(user):
         return PortalUser.objects.none()
     today = today or timezone.localdate()
     return (
-        PortalUser.objects.filter(_usable(today), user=user)
+        PortalUser.objects.filter(usable_memberships(today), user=user)
         .select_related("client")
         .prefetch_related("portals")
     )
@@ -95,7 +95,7 @@ def visible_shares(portal_user: PortalUser, portal: Portal, *, now=None) -> Quer
     now = now or timezone.now()
     today = timezone.localdate(now)
     allowed = PortalUser.objects.filter(
-        _usable(today), pk=portal_user.pk, portals=portal, client_id=portal.client_id
+        usable_memberships(today), pk=portal_user.pk, portals=portal, client_id=portal.client_id
     ).exists()
     if not allowed:
         return Share.objects.none()
@@ -108,7 +108,7 @@ def visible_shares(portal_user: PortalUser, portal: Portal, *, now=None) -> Quer
     return shares.select_related("portal__client")
 
 
-def _client_ip(request) -> str | None:
+def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -121,7 +121,7 @@ def record_access(portal_user: PortalUser, share: Share, action: str, request=No
         portal_user=portal_user,
         user=user,
         action=action,
-        ip_address=_client_ip(request) if request else None,
+        ip_address=client_ip(request) if request else None,
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:512],
         user_email=portal_user.email,
         user_name=portal_user.full_name,

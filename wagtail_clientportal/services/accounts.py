@@ -29,15 +29,11 @@ def is_portal_login(user) -> bool:
 
 def has_usable_membership(user, today=None) -> bool:
     """Activated, not blocked, not expired and assigned to at least one portal somewhere."""
-    from django.db.models import Q
+    from .access import usable_memberships
 
     today = today or timezone.localdate()
     return PortalUser.objects.filter(
-        Q(access_expires_on__isnull=True) | Q(access_expires_on__gte=today),
-        user=user,
-        activated_at__isnull=False,
-        is_blocked=False,
-        portals__isnull=False,
+        usable_memberships(today), user=user, portals__isnull=False
     ).exists()
 
 

@@ -15,15 +15,12 @@ from django.views import View
 
 from ... import services
 from ...services import accounts
+from ...services.access import client_ip as _client_ip
 from .. import session, throttle
 from ..access import VerifiedUserMixin, is_verified, no_access
 from ..forms import CodeForm, LoginForm, code_error
 
 NEXT = "next"
-
-
-def _client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _safe_next(request, value):

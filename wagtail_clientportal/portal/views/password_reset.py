@@ -16,6 +16,7 @@ from django.views import View
 from ... import conf, notifications
 from ...models import PortalUser
 from ...services import accounts
+from ...services.access import client_ip
 from .. import throttle
 from .activation import _user_from
 
@@ -39,7 +40,7 @@ class PasswordResetView(View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         email = form.cleaned_data["email"]
-        ip = request.META.get("REMOTE_ADDR")
+        ip = client_ip(request)
         if not throttle.is_locked(email, ip, scope="reset"):
             throttle.record_failure(email, ip, scope="reset")  # limits how often mail is sent
             User = get_user_model()
