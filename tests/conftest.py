@@ -1,4 +1,5 @@
 import shutil
+import time
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -10,6 +11,7 @@ from tests.factories import (
     PortalUserFactory,
     UserFactory,
 )
+from wagtail_clientportal.portal import session as portal_session
 
 
 @pytest.fixture(autouse=True)
@@ -128,5 +130,8 @@ def otp_login(client, user):
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    # As the portal's own login does (its lifetime starts now).
+    now = int(time.time())
+    session[portal_session.VERIFIED] = {"at": now, "seen": now}
     session.save()
     return device

@@ -48,6 +48,17 @@ Setting                                     Default
 ``WAGTAILCLIENTPORTAL_LOGIN_TIMEOUT``       ``600`` seconds between the password and the
                                             one-time code step
 ``WAGTAILCLIENTPORTAL_PAGE_SIZE``           ``25`` items per portal page
+``WAGTAILCLIENTPORTAL_SESSION_IDLE_TIMEOUT`` ``30 * 60`` seconds without a request before
+                                            a verified portal session ends
+``WAGTAILCLIENTPORTAL_SESSION_MAX_AGE``     ``12 * 3600`` seconds after the code was
+                                            accepted, a portal session ends however
+                                            active it is (staff sessions untouched)
+``WAGTAILCLIENTPORTAL_CSP``                 ``None``: the portal pages' own
+                                            Content-Security-Policy, as a dict in the
+                                            format of Django's ``SECURE_CSP``; the
+                                            default allows only this site (and the
+                                            origin of an absolute ``STATIC_URL``), no
+                                            inline script or style, no framing
 ==========================================  =========================================
 """
 
@@ -152,3 +163,15 @@ def notify_batch_send() -> bool:
 
 def notify_stuck_after() -> int:
     return int(_get("NOTIFY_STUCK_AFTER", 15 * 60))
+
+
+def session_idle_timeout() -> int:
+    return int(_get("SESSION_IDLE_TIMEOUT", 30 * 60))
+
+
+def session_max_age() -> int:
+    return int(_get("SESSION_MAX_AGE", 12 * 3600))
+
+
+def portal_csp() -> dict | None:
+    return _get("CSP", None)

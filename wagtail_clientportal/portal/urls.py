@@ -5,11 +5,14 @@ URL names (namespace ``wagtail_clientportal``): ``login`` (the portal's root), `
 ``password_reset_confirm``, ``account``, ``password_change``, ``account_totp``,
 ``backup_codes``, ``logout_everywhere``, ``portal``, ``section`` (``documents`` or
 ``invoices``), ``item`` and ``download`` (``?inline=1`` to open PDFs and images in place).
-Every page of a portal checks DESIGN rule 9 against the database on each request.
+Every page of a portal checks DESIGN rule 9 against the database on each request, and
+every URL under the include (unknown ones too) goes through ``guard.portal_view``: session
+lifetime, never-cache, frame and Content-Security-Policy headers.
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
+from .guard import not_found, portal_view
 from .views import account, activation, downloads, login, pages, password_reset
 
 app_name = "wagtail_clientportal"
@@ -44,3 +47,9 @@ urlpatterns = [
         "p/<int:portal_id>/file/<int:share_id>/", downloads.DownloadView.as_view(), name="download"
     ),
 ]
+
+# Anything else under the portal still gets the portal's headers (a 404).
+urlpatterns.append(re_path(r"^(?P<rest>.*)$", not_found, name="not_found"))
+
+for _pattern in urlpatterns:
+    _pattern.callback = portal_view(_pattern.callback)

@@ -58,7 +58,7 @@ class ActivateView(View):
             return self._render(form, status=400)
         services.activate_login(self.user, form.cleaned_data["new_password1"])
         self.user.refresh_from_db()
-        session.start(request, session.PENDING_SETUP, self.user)
+        session.start(request, session.PENDING_SETUP, self.user)  # a new session key
         return redirect("wagtail_clientportal:setup")
 
     def _render(self, form, status=200):
@@ -163,8 +163,10 @@ class SetupVerifyView(SetupMixin):
         accounts.confirm_device(device)
         codes = accounts.regenerate_backup_codes(self.user)
         session.clear(request, session.PENDING_SETUP)
+        # Device confirmed: a privilege step, and login() gives the session a new key.
         auth_login(request, self.user, backend="django.contrib.auth.backends.ModelBackend")
         django_otp.login(request, device)
+        session.begin_verified(request)
         return render(
             request,
             "wagtail_clientportal/portal/backup_codes.html",

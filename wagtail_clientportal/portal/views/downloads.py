@@ -60,7 +60,7 @@ def parse_range(header: str, size: int):
 
 def _secure(response, filename: str, inline: bool):
     response["Content-Disposition"] = content_disposition_header(not inline, filename)
-    response["Cache-Control"] = "private, no-store"
+    # Cache-Control (never stored) is set for every portal response by ``guard``.
     response["X-Content-Type-Options"] = "nosniff"
     # As Wagtail's own serve view: nothing in the file may load or run anything.
     response["Content-Security-Policy"] = "default-src 'none'"

@@ -156,8 +156,9 @@ class CodeView(View):
         session.clear(request, session.PENDING_LOGIN)
         if not accounts.has_usable_membership(self.user):  # blocked while typing the code
             return no_access(request)
-        auth_login(request, self.user, backend=_backend(self.user))
+        auth_login(request, self.user, backend=_backend(self.user))  # a new session key
         django_otp.login(request, extra["device"])
+        session.begin_verified(request)
         return redirect(next_url or reverse("wagtail_clientportal:choose"))
 
     def _render(self, form, status=200):
