@@ -89,3 +89,11 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILDOCS_DOCUMENT_MODEL = "testapp.CaseDocument"
 
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+# As a real host should have them: the portal's password forms refuse "1234" (checks W003).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]

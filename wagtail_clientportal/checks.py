@@ -57,3 +57,47 @@ def check_throttle_cache(app_configs, **kwargs):
             id="wagtail_clientportal.W002",
         )
     ]
+
+
+@register()
+def check_password_validators(app_configs, **kwargs):
+    """Without validators, activation, reset and change accept any password ("1234")."""
+    if getattr(settings, "AUTH_PASSWORD_VALIDATORS", None):
+        return []
+    return [
+        Warning(
+            _("AUTH_PASSWORD_VALIDATORS is empty: portal users may choose any password."),
+            hint=_(
+                "Set Django's password validators (at least MinimumLengthValidator and "
+                "CommonPasswordValidator); the portal's password forms use them."
+            ),
+            id="wagtail_clientportal.W003",
+        )
+    ]
+
+
+PLACEHOLDER_HOSTS = ("example.com", "example.org", "example.net")
+
+
+@register()
+def check_base_url(app_configs, **kwargs):
+    """Activation, reset and new-item emails link to this address: it must be the real one."""
+    from urllib.parse import urlsplit
+
+    configured = getattr(settings, "WAGTAILCLIENTPORTAL_BASE_URL", None) or getattr(
+        settings, "WAGTAILADMIN_BASE_URL", None
+    )
+    host = (urlsplit(configured).hostname or "") if configured else ""
+    placeholder = any(host == h or host.endswith("." + h) for h in PLACEHOLDER_HOSTS)
+    if configured and host and not placeholder:
+        return []
+    return [
+        Warning(
+            _("The address used in the portal's emails is missing or a placeholder."),
+            hint=_(
+                "Set WAGTAILCLIENTPORTAL_BASE_URL (or WAGTAILADMIN_BASE_URL) to the public "
+                "address of the site, e.g. https://portal.kancelaria.pl."
+            ),
+            id="wagtail_clientportal.W004",
+        )
+    ]
