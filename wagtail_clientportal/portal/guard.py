@@ -72,8 +72,9 @@ def protect_response(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     # Activation and reset links carry tokens in the path: never send them to other sites.
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if CSP.HEADER_ENFORCE not in response:
-        response[CSP.HEADER_ENFORCE] = build_policy(conf.portal_csp() or default_csp())
+    header = str(CSP.HEADER_ENFORCE)  # a plain str: WSGI servers refuse str subclasses
+    if header not in response:
+        response[header] = build_policy(conf.portal_csp() or default_csp())
     return response
 
 
