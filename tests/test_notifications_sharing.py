@@ -91,7 +91,7 @@ def test_sharing_again_what_is_already_shared_sends_nothing(
 
 @pytest.mark.parametrize(
     ("count", "phrase"),
-    [(1, "1 nowy element"), (2, "2 nowe elementy"), (5, "5 nowych elementów"), (22, "22 nowe")],
+    [(1, "1 nowa pozycja"), (2, "2 nowe pozycje"), (5, "5 nowych pozycji"), (22, "22 nowe")],
 )
 def test_polish_plural_of_the_count(
     count, phrase, editor, portal_a, member, mailoutbox, django_capture_on_commit_callbacks

@@ -26,7 +26,8 @@ def test_invitation_email_and_activation(
     ado, portal_a, mailoutbox, django_capture_on_commit_callbacks, client
 ):
     pu, message, link = _invite(ado, portal_a, mailoutbox, django_capture_on_commit_callbacks)
-    assert "Ewa" in message.body and len(message.to) == 1
+    assert message.body.startswith("Dzień dobry,") and len(message.to) == 1
+    assert "wygasa po 72 godzinach" in message.body  # the real period, not "a few days"
     assert client.get(link).status_code == 200
     bad = client.post(link, {"new_password1": "abc", "new_password2": "abd"})
     assert bad.status_code == 400

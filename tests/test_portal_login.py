@@ -34,7 +34,7 @@ def test_login_with_email_code(client, member, portal_a, mailoutbox):
     assert _login(client, member.email)["Location"] == "/portal/login/code/"
     device_id = _email_device_id(client)
     assert [m.to for m in mailoutbox] == [[member.email]]
-    assert "Wpisz kod" in client.post("/portal/login/code/", {"device": device_id}).content.decode()
+    assert "Prosimy wpisać kod" in client.post("/portal/login/code/", {"device": device_id}).content.decode()
     response = client.post("/portal/login/code/", {"device": device_id, "token": _code(mailoutbox)})
     assert response["Location"] == "/portal/choose/"
     # One portal: straight to it.
@@ -215,10 +215,10 @@ def test_resend_respects_the_cooldown(client, member, mailoutbox):
     _email_device_id(client)
     assert len(mailoutbox) == 1
     response = client.post("/portal/login/code/", {"resend": "1"}, follow=True)
-    assert "Odczekaj minutę" in response.content.decode() and len(mailoutbox) == 1
+    assert "po upływie minuty" in response.content.decode() and len(mailoutbox) == 1
     with time_machine.travel(timezone.now() + timezone.timedelta(seconds=90)):
         response = client.post("/portal/login/code/", {"resend": "1"}, follow=True)
-    assert "Wysłaliśmy nowy kod" in response.content.decode() and len(mailoutbox) == 2
+    assert "Nowy kod został wysłany" in response.content.decode() and len(mailoutbox) == 2
 
 
 def test_password_reset_requests_are_limited(

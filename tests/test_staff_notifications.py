@@ -198,7 +198,7 @@ def test_resend_requeues_and_delivers_with_locmem(
     failed.refresh_from_db()
     assert failed.status == "sent" and failed.attempts == 1 and failed.last_error == ""
     [message] = mailoutbox
-    assert message.to == [member.email] and "2 nowe elementy" in message.subject
+    assert message.to == [member.email] and "2 nowe pozycje" in message.subject
 
 
 def test_resend_of_several_lists_the_ones_that_cannot_be_resent(

@@ -62,7 +62,7 @@ def test_client_activates_logs_in_and_downloads(page, screenshot):
     page.wait_for_url("**/portal/setup/verify/")
     page.get_by_label("Kod").fill(code_from_mail(EMAIL))
     submit_code(page, EMAIL, "Potwierdź")
-    expect(page.get_by_role("heading", name="Twoje kody zapasowe")).to_be_visible()
+    expect(page.get_by_role("heading", name="Kody zapasowe")).to_be_visible()
     codes = page.locator("ul.codes code").all_inner_texts()
     assert len(codes) == 10 and all(re.fullmatch(r"\w{6,}", c) for c in codes)
     page.get_by_role("link", name="Przejdź do panelu").click()

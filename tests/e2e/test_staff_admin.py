@@ -137,7 +137,7 @@ def test_editor_shares_three_documents_pinning_the_version(page, screenshot):
     assert notification.status == "sent"
     [message] = mail.outbox
     assert message.to == ["anna@example.com"]
-    assert message.subject.startswith("3 nowe elementy w panelu klienta „Faktury”")
+    assert message.subject.startswith("3 nowe pozycje w\u00a0panelu klienta „Faktury”")
 
 
 def test_editor_revokes_from_portal_tab_and_the_client_loses_it(new_page, screenshot):

@@ -103,6 +103,8 @@ def build_message(notification):
         login = notification.portal_user.user
         context["portal_user"] = notification.portal_user
         context["client_name"] = notification.portal_user.client.name
+        # The real period, not "a few days" (at least 1 hour, as the link says).
+        context["link_hours"] = max(1, conf.activation_timeout() // 3600)
         if login.has_usable_password():
             # The person already has an account: tell them where to log in, never a link
             # that could reset their password.
@@ -119,8 +121,6 @@ def build_message(notification):
             context.update(
                 portal=portal,
                 portal_user=notification.portal_user,
-                # A batch send needs the same text for everyone: no name then.
-                greet_by_name=not conf.notify_batch_send(),
                 portal_url=portal_url(portal),
                 total_phrase=summary.total_phrase(notification.context["count"]),
                 subject_phrase=summary.subject_phrase(notification.context["count"], portal.name),
