@@ -34,7 +34,8 @@ def test_login_with_email_code(client, member, portal_a, mailoutbox):
     assert _login(client, member.email)["Location"] == "/portal/login/code/"
     device_id = _email_device_id(client)
     assert [m.to for m in mailoutbox] == [[member.email]]
-    assert "Prosimy wpisać kod" in client.post("/portal/login/code/", {"device": device_id}).content.decode()
+    page = client.post("/portal/login/code/", {"device": device_id}).content.decode()
+    assert "Prosimy wpisać kod" in page
     response = client.post("/portal/login/code/", {"device": device_id, "token": _code(mailoutbox)})
     assert response["Location"] == "/portal/choose/"
     # One portal: straight to it.
