@@ -126,9 +126,7 @@ def test_history_of_a_deleted_portal_is_readable_in_the_admin(
     assert "Umowa poufna" in html and "Aneks" in html and "Dokumenty" in html
 
 
-def test_document_stays_refused_after_revoking_and_deleting_the_version(
-    client, editor, portal_a
-):
+def test_document_stays_refused_after_revoking_and_deleting_the_version(client, editor, portal_a):
     document = DocumentFactory(file=ContentFile(SECRET, name="umowa.pdf"))
     version = services.snapshot_document(editor, document)
     result = services.share_items(editor, [portal_a], [version])
@@ -155,7 +153,7 @@ def test_existing_installs_get_their_marks_and_names(editor, portal_a):
     migration = importlib.import_module(
         "wagtail_clientportal.migrations.0003_shared_document_share_history"
     )
-    direct, pinned, never = DocumentFactory(), DocumentFactory(), DocumentFactory()
+    direct, pinned, _never = DocumentFactory(), DocumentFactory(), DocumentFactory()
     version = services.snapshot_document(editor, pinned)
     # A version whose share went with a portal deleted before the upgrade: marked too.
     orphan = DocumentFactory()
