@@ -102,9 +102,14 @@ def test_delete_portal_follows_rule_7(rule7, portal_a, portal_a2, ado, document)
     assert list(PortalUser.objects.get(pk=two_portals.pk).portals.all()) == [portal_a2]
     # No document, version, invoice or settlement is deleted.
     assert counts == {m: m.objects.count() for m in counts}
-    # The audit stays readable.
+    # The audit stays readable: the shares stay as history, closed by the deletion (rule 12).
     event = AccessEvent.objects.get()
-    assert (event.share, event.portal_user) == (None, None)
+    assert event.portal_user is None
+    assert (event.share.portal_id, event.share.revoked_by, event.share.portal_name) == (
+        None,
+        ado,
+        "Dokumenty",
+    )
     assert (event.portal_name, event.client_name, event.item_title) == (
         "Dokumenty",
         portal_a.client.name,

@@ -1,6 +1,6 @@
 from .audit import AccessEvent
 from .clients import Client, Portal, PortalAssignment, PortalUser
-from .documents import DocumentVersion
+from .documents import DocumentVersion, SharedDocument
 from .invoices import Invoice, Settlement
 from .notifications import Notification
 from .sharing import Share
@@ -16,4 +16,5 @@ __all__ = [
     "PortalUser",
     "Settlement",
     "Share",
+    "SharedDocument",
 ]

@@ -48,3 +48,29 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} — {self.label}" if self.label else self.title
+
+
+class SharedDocument(models.Model):
+    """A Wagtail document that has been shared at least once, directly or as a pinned version.
+
+    Rule 11 ("once shared, never public") must not depend on rows that later go away:
+    revoking, deleting a version or a portal removes or closes shares, never this mark.
+    Written by the sharing service in the sharing transaction; read by the
+    ``before_serve_document`` hook. It goes only with the document itself.
+    """
+
+    document = models.OneToOneField(
+        get_document_model_string(),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="clientportal_shared",
+        verbose_name=_("document"),
+    )
+    first_shared_at = models.DateTimeField(_("first shared at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("shared document")
+        verbose_name_plural = _("shared documents")
+
+    def __str__(self) -> str:
+        return str(self.document_id)

@@ -32,7 +32,8 @@ class ShareQuerySet(models.QuerySet):
     def active(self, now=None):
         """Not revoked and not past its expiry: what a portal may show right now."""
         now = now or timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
+        # A share whose portal was deleted is history only, never active.
+        return self.filter(revoked_at__isnull=True, portal__isnull=False).filter(
             Q(expires_at__isnull=True) | Q(expires_at__gt=now)
         )
 
@@ -42,6 +43,9 @@ class ShareQuerySet(models.QuerySet):
     def of_kind(self, kind: str):
         return self.filter(**{f"{kind}__isnull": False})
 
+    def of_deleted_portals(self):
+        return self.filter(portal__isnull=True)
+
 
 class Share(models.Model):
     class Kind(models.TextChoices):
@@ -50,9 +54,18 @@ class Share(models.Model):
         INVOICE = "invoice", _("Invoice")
         SETTLEMENT = "settlement", _("Settlement")
 
+    # The row outlives its portal (rule 12): the link goes to NULL, the copied names keep
+    # the record readable. ``delete_portal`` revokes the share first; no portal query
+    # can reach a row without a portal (they all filter on one).
     portal = models.ForeignKey(
-        Portal, on_delete=models.CASCADE, related_name="shares", verbose_name=_("portal")
+        Portal,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="shares",
+        verbose_name=_("portal"),
     )
+    portal_name = models.CharField(_("portal name"), max_length=120, blank=True)
+    client_name = models.CharField(_("client name"), max_length=255, blank=True)
     document = models.ForeignKey(
         get_document_model_string(),
         on_delete=models.CASCADE,
@@ -139,7 +152,18 @@ class Share(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.target} → {self.portal.name}"
+        return f"{self.target} → {self.portal_label}"
+
+    @property
+    def portal_label(self) -> str:
+        """The portal's name now, or as it was when shared if the portal is gone."""
+        if self.portal_id is not None:
+            return self.portal.name
+        return _("%(name)s (deleted portal)") % {"name": self.portal_name or "—"}
+
+    @property
+    def client_label(self) -> str:
+        return self.portal.client.name if self.portal_id is not None else self.client_name
 
     @property
     def kind(self) -> str:
@@ -157,4 +181,8 @@ class Share(models.Model):
 
     def is_active(self, now=None) -> bool:
         now = now or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        return (
+            self.portal_id is not None
+            and self.revoked_at is None
+            and (self.expires_at is None or self.expires_at > now)
+        )

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from ..filenames import download_name
 from ..models import AccessEvent, Share
 
 SECTIONS = {
@@ -86,21 +87,8 @@ class Row:
 
 
 def file_name_of(share: Share) -> str:
-    kind = share.kind
-    if kind == "document":
-        doc = share.document
-        return os.path.basename(getattr(doc, "filename", "") or doc.file.name)
-    if kind == "document_version":
-        return share.document_version.original_filename or os.path.basename(
-            share.document_version.file.name
-        )
-    if kind == "invoice":
-        base = share.invoice.number.replace("/", "_").replace("\\", "_")
-        ext = os.path.splitext(share.invoice.pdf.name)[1] or ".pdf"
-        return f"{base}{ext}"
-    settlement = share.settlement
-    ext = os.path.splitext(settlement.file.name)[1]
-    return f"{settlement.title}{ext}"
+    """The name the download suggests: the same safe name the staff side gives the file."""
+    return download_name(share.target)
 
 
 def file_of(share: Share):

@@ -3,6 +3,8 @@
 from django.core.exceptions import PermissionDenied
 from wagtail import hooks
 
+from ..models import SharedDocument
+
 
 def may_use_wagtail_document_url(user) -> bool:
     """Only the firm's staff (Wagtail admin users) may use Wagtail's own document URL for a
@@ -20,14 +22,12 @@ def refuse_shared_documents(document, request):
     """Shared documents are not served by Wagtail to anonymous visitors or portal users.
 
     A collection's "login" restriction would let any logged-in portal user through, so
-    any document that has (or had) a share on a portal, directly or through a pinned
-    version (the version's bytes are the document's), is refused here.
+    any document that was ever shared on a portal, directly or through a pinned version
+    (the version's bytes are the document's), is refused here (rule 11). The mark is
+    never removed by revoking or deleting shares, versions or portals.
     """
     if may_use_wagtail_document_url(getattr(request, "user", None)):
         return None
-    if (
-        document.clientportal_shares.exists()
-        or document.clientportal_versions.filter(shares__isnull=False).exists()
-    ):
+    if SharedDocument.objects.filter(document_id=document.pk).exists():
         raise PermissionDenied
     return None

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from .. import hooks
 from ..exceptions import ClientPortalValidationError
-from ..models import Client, Portal, PortalUser
+from ..models import Client, Portal, PortalUser, Share
 from ..permissions import MANAGE_PORTALS, is_staff_login, require
 
 
@@ -108,10 +109,12 @@ def plan_portal_deletion(portal: Portal) -> PortalDeletion:
 
 @transaction.atomic
 def delete_portal(actor, portal: Portal) -> PortalDeletion:
-    """Delete the portal, its shares and the users it alone gave access to (rule 7).
+    """Delete the portal and the users it alone gave access to (rule 7).
 
     Documents, versions, invoices and settlements are never touched: shares only
-    point at them. Access events keep their copied names after the shares go.
+    point at them. The shares stay as history (rule 12): still-open ones are revoked
+    by ``actor`` now, then lose their portal link and keep the copied portal and
+    client names; their access events stay attached to them.
     """
     require(actor, MANAGE_PORTALS)
     portal = (
@@ -125,6 +128,14 @@ def delete_portal(actor, portal: Portal) -> PortalDeletion:
         from django.contrib.auth import get_user_model
 
         get_user_model().objects.filter(pk__in=plan.deleted_login_ids).delete()
+    now = timezone.now()
+    Share.objects.filter(portal=portal, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=actor
+    )
+    # Names as they are at deletion (the portal may have been renamed since sharing).
+    Share.objects.filter(portal=portal).update(
+        portal_name=portal.name, client_name=portal.client.name
+    )
     portal.delete()
     hooks.run(hooks.AFTER_PORTAL_DELETE, actor=actor, result=plan)
     return plan

@@ -12,7 +12,7 @@ from wagtail.documents import get_document_model
 
 from .. import hooks, notifications
 from ..exceptions import ClientPortalValidationError
-from ..models import DocumentVersion, Invoice, Portal, Settlement, Share
+from ..models import DocumentVersion, Invoice, Portal, Settlement, Share, SharedDocument
 from ..models.sharing import TARGET_FIELDS
 from ..permissions import SHARE_ITEMS, require
 
@@ -144,6 +144,9 @@ def share_items(
     to_create = [
         Share(
             portal=portal,
+            # Copied now, so the record stays readable when the portal is deleted.
+            portal_name=portal.name,
+            client_name=portal.client.name,
             shared_by=actor,
             shared_at=now,
             expires_at=expires_at,
@@ -155,6 +158,7 @@ def share_items(
         if (portal.pk, kind, item.pk) not in active_keys
     ]
     created = Share.objects.bulk_create(to_create, batch_size=500)
+    mark_shared_documents(grouped, now)
     result = ShareResult(
         created=created,
         already_active=[s for s in existing if s.is_active(now)],
@@ -164,6 +168,19 @@ def share_items(
     result.notifications = notifications.queue_new_shares(result, message=message)
     hooks.run(hooks.AFTER_SHARE, actor=actor, result=result)
     return result
+
+
+def mark_shared_documents(grouped: dict[str, list], now) -> None:
+    """Rule 11: the documents behind these items are never public again, whatever is
+    revoked or deleted later. One insert, in the sharing transaction; marks already
+    there stay as they are."""
+    document_ids = {d.pk for d in grouped.get("document", [])}
+    document_ids |= {v.document_id for v in grouped.get("document_version", []) if v.document_id}
+    SharedDocument.objects.bulk_create(
+        [SharedDocument(document_id=pk, first_shared_at=now) for pk in sorted(document_ids)],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
 
 
 MESSAGE_MAX_LENGTH = 2000

@@ -1,4 +1,5 @@
-"""Where one Wagtail document is shared, with revoke; and "save version" (a pinned snapshot)."""
+"""Where one Wagtail document is and was shared, with revoke; and "save version" (a pinned
+snapshot)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..models import DocumentVersion, Share
 from . import roles
 from .base import StaffView, revoke_selected
 from .files import download_url
+from .history import split_history
 
 
 def can_see_document(user, document) -> bool:
@@ -59,10 +61,8 @@ class DocumentSharesView(StaffView):
     def get_context_data(self, **kwargs):
         document = self.get_document()
         context = super().get_context_data(**kwargs)
-        shares = (
+        active, history = split_history(
             Share.objects.filter(Q(document=document) | Q(document_version__document=document))
-            .select_related("portal__client", "document_version", "shared_by", "revoked_by")
-            .order_by("-shared_at")
         )
         versions = list(
             DocumentVersion.objects.filter(document=document).select_related("created_by")
@@ -71,7 +71,8 @@ class DocumentSharesView(StaffView):
             version.download_url = download_url(version)
         context.update(
             document=document,
-            active_shares=[s for s in shares if s.is_active()],
+            active_shares=active,
+            history=history,
             versions=versions,
             can_share=roles.has(self.request.user, roles.SHARE_ITEMS),
         )

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..filenames import download_name
 from ..models import DocumentVersion, Invoice, Settlement
 from . import roles
 from .base import refuse_with_403
@@ -68,7 +69,7 @@ def download(request, kind, pk):
     file = getattr(instance, field)
     if not file:
         raise Http404
-    filename = getattr(instance, "original_filename", "") or os.path.basename(file.name)
+    filename = download_name(instance)
     try:
         handle = file.open("rb")
     except FileNotFoundError:

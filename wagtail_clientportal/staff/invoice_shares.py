@@ -18,6 +18,7 @@ from .base import StaffView, revoke_selected
 from .bulk_actions import _items_shared, share_message
 from .files import download_url
 from .forms import ShareForm
+from .history import split_history
 
 
 class InvoiceItemsShareForm(ShareForm):
@@ -87,11 +88,8 @@ class InvoiceSharesView(StaffView):
     def get_context_data(self, **kwargs):
         invoice = self.get_invoice()
         context = super().get_context_data(**kwargs)
-        shares = (
-            Share.objects.active()
-            .filter(Q(invoice=invoice) | Q(settlement__invoice=invoice))
-            .select_related("portal", "invoice", "settlement__invoice", "shared_by")
-            .order_by("-shared_at")
+        active, history = split_history(
+            Share.objects.filter(Q(invoice=invoice) | Q(settlement__invoice=invoice))
         )
         settlements = list(invoice.settlements.all())
         for settlement in settlements:
@@ -100,7 +98,8 @@ class InvoiceSharesView(StaffView):
             invoice=invoice,
             invoice_download_url=download_url(invoice),
             settlements=settlements,
-            active_shares=shares,
+            active_shares=active,
+            history=history,
             can_share=roles.has(self.request.user, roles.SHARE_ITEMS),
         )
         context.setdefault("form", self.get_form())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,11 +11,12 @@ from django.utils.translation import ngettext
 
 from .. import services
 from ..exceptions import ClientPortalValidationError
-from ..models import AccessEvent, Portal, PortalUser, Share
+from ..models import Portal, PortalUser, Share
 from . import roles
 from .base import ClientCardMixin, StaffView, add_service_error, revoke_selected
 from .counts import count_of
 from .forms import PortalForm
+from .history import access_summary
 
 SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
 
@@ -155,20 +155,6 @@ class PortalDeleteView(PortalMixin, ClientCardMixin, StaffView):
             % {"name": result.portal_name, "count": len(result.deleted)},
         )
         return redirect("clientportal_staff:client_portals", portal.client_id)
-
-
-def access_summary(share_ids) -> dict[int, list[dict]]:
-    """Who opened each share and when (last time), from AccessEvent; one query."""
-    summary: dict[int, list[dict]] = {}
-    rows = (
-        AccessEvent.objects.filter(share_id__in=list(share_ids))
-        .values("share_id", "user_name", "user_email")
-        .annotate(last_at=Max("at"), times=Count("id"))
-        .order_by("share_id", "-last_at")
-    )
-    for row in rows:
-        summary.setdefault(row["share_id"], []).append(row)
-    return summary
 
 
 class PortalDetailView(PortalMixin, ClientCardMixin, StaffView):

@@ -16,6 +16,8 @@ STATUS_CHOICES = [
     ("active", _("Active")),
     ("expired", _("Expired")),
     ("revoked", _("Revoked")),
+    # Kept for the audit after the portal's deletion (rule 12), with copied names.
+    ("portal_deleted", _("Portal deleted")),
 ]
 
 
@@ -56,6 +58,8 @@ class ShareFilterSet(WagtailFilterSet):
             return queryset.revoked()
         if value == "expired":
             return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if value == "portal_deleted":
+            return queryset.of_deleted_portals()
         return queryset
 
 
@@ -75,7 +79,8 @@ class ShareViewSet(SnippetViewSet):
     list_display = [
         Column("target", label=_("Title")),
         Column("kind_label", accessor="get_kind_display", label=_("Kind")),
-        Column("portal", label=_("Client portal")),
+        Column("portal_label", label=_("Client portal")),
+        Column("client_label", label=_("Client")),
         Column("shared_by", label=_("Shared by")),
         "shared_at",
         "expires_at",
