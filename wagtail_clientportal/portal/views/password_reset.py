@@ -66,5 +66,7 @@ class PasswordResetConfirmView(View):
             return render(request, self.template_name, {"form": form}, status=400)
         accounts.change_password(self.user, form.cleaned_data["new_password1"])
         # A locked-out person may log in with the new password at once.
-        throttle.reset_account(getattr(self.user, self.user.get_email_field_name(), ""))
+        throttle.reset_account(
+            getattr(self.user, self.user.get_email_field_name(), ""), client_ip(request)
+        )
         return render(request, self.template_name, {"done": True})
