@@ -38,11 +38,30 @@ Setting                                     Default
                                             django-anymail batch send (``merge_data``);
                                             only for ESPs that support batch sending.
                                             Emails then greet without the name.
-``WAGTAILCLIENTPORTAL_LOGIN_LIMIT``         ``5``: wrong passwords per account before
-                                            the portal login is locked
+``WAGTAILCLIENTPORTAL_LOGIN_LIMIT``         ``5``: wrong passwords for one account from
+                                            one client address before that address
+                                            must wait (and reset emails per address
+                                            typed, per ``LOGIN_LOCKOUT``)
+``WAGTAILCLIENTPORTAL_LOGIN_DELAY``         ``30`` seconds: the first wait, doubled
+                                            after every further wrong password from
+                                            that address (at most ``LOGIN_LOCKOUT``)
+``WAGTAILCLIENTPORTAL_LOGIN_ACCOUNT_LIMIT`` ``50``: wrong passwords for one account
+                                            from all addresses before it is locked
+                                            for everyone for ``LOGIN_LOCKOUT``
 ``WAGTAILCLIENTPORTAL_LOGIN_IP_LIMIT``      ``20``: wrong passwords per IP address
-                                            before the portal login is locked
+                                            (any account) before the portal login is
+                                            locked for that address
 ``WAGTAILCLIENTPORTAL_LOGIN_LOCKOUT``       ``900`` seconds: how long failures count
+``WAGTAILCLIENTPORTAL_CLIENT_IP_HEADER``    ``None``: the client address is
+                                            ``REMOTE_ADDR``. Behind a reverse proxy,
+                                            the ``request.META`` name of the header
+                                            it sets, e.g. ``"HTTP_X_FORWARDED_FOR"``
+                                            or ``"HTTP_X_REAL_IP"``. Only set it when
+                                            every request comes through that proxy:
+                                            otherwise a client can choose its address
+``WAGTAILCLIENTPORTAL_TRUSTED_PROXIES``     ``1``: proxies that append to that header;
+                                            the client address is this many entries
+                                            from its right end
 ``WAGTAILCLIENTPORTAL_THROTTLE_CACHE``      ``"default"``: alias in ``CACHES`` for login
                                             throttling (must be shared by all processes)
 ``WAGTAILCLIENTPORTAL_LOGIN_TIMEOUT``       ``600`` seconds between the password and the
@@ -115,6 +134,22 @@ def mailer() -> str:
 
 def login_failure_limit() -> int:
     return int(_get("LOGIN_LIMIT", 5))
+
+
+def login_account_limit() -> int:
+    return int(_get("LOGIN_ACCOUNT_LIMIT", 50))
+
+
+def login_delay_seconds() -> int:
+    return int(_get("LOGIN_DELAY", 30))
+
+
+def client_ip_header() -> str | None:
+    return _get("CLIENT_IP_HEADER", None) or None
+
+
+def trusted_proxies() -> int:
+    return max(1, int(_get("TRUSTED_PROXIES", 1)))
 
 
 def login_ip_failure_limit() -> int:

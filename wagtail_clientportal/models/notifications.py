@@ -62,8 +62,9 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("portal"),
     )
-    # What the message is about, in JSON (counts per kind, share ids, a reset link):
-    # enough to render it again at delivery time in the recipient's language.
+    # What the message is about, in JSON (counts per kind, the staff note): enough to
+    # render it again at delivery time in the recipient's language. Never a link or
+    # token: activation and reset links are made from ``user`` when the email is sent.
     context = models.JSONField(_("context"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

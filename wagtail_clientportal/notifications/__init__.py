@@ -20,6 +20,7 @@ __all__ = [
     "last_bounced_user_ids",
     "queue_activation",
     "queue_new_shares",
+    "enqueue_password_reset",
     "queue_password_reset",
     "requeue_failed",
     "send_login_code",
@@ -34,14 +35,24 @@ def queue_activation(portal_user) -> None:
     outbox.create("activation", portal_user.email, user=portal_user.user, portal_user=portal_user)
 
 
-def queue_password_reset(user, reset_url: str) -> None:
-    """A password-reset link; callers send it whether or not they found the address's owner."""
-    outbox.create(
-        "password_reset",
-        _email_of(user),
-        user=user if getattr(user, "pk", None) else None,
-        context={"reset_url": reset_url},
-    )
+def queue_password_reset(user) -> None:
+    """A password-reset email for ``user`` (a saved login).
+
+    Only the user is stored: the link is made at delivery time (tokens are
+    stateless), so neither the outbox nor a backup of it holds a usable link,
+    and a message sent again later carries a fresh one.
+    """
+    outbox.create("password_reset", _email_of(user), user=user)
+
+
+def enqueue_password_reset(email: str) -> None:
+    """Ask the task worker to look ``email`` up and send a reset if it may (after commit).
+
+    Only the typed address travels with the task; the worker decides, so the
+    request costs the same for known and unknown addresses. A backend that is
+    down is logged, never shown: the answer must not depend on it.
+    """
+    outbox.enqueue_task_on_commit("send_password_reset", email)
 
 
 def queue_new_shares(result, message: str = "") -> list:

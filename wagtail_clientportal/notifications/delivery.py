@@ -128,6 +128,15 @@ def build_message(notification):
                 titles=notification.context.get("titles", []) if conf.notify_item_titles() else [],
                 message=notification.context.get("message", ""),
             )
+    elif kind == "password_reset":
+        from ..portal.tokens import password_reset_url
+        from ..services.accounts import may_reset_password
+
+        # Only the user is stored: the link is made now, so no row or backup holds one.
+        if not may_reset_password(notification.user):
+            raise Undeliverable("the login was deleted or may no longer reset its password")
+        context["user"] = notification.user
+        context["reset_url"] = password_reset_url(notification.user)
     else:
         context["user"] = notification.user
     return render_message(kind, notification.recipient, context, language)

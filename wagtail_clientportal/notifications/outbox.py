@@ -43,6 +43,20 @@ def enqueue_now(ids: list[int], run_after=None) -> None:
         logger.exception("Could not enqueue notifications %s", ids[:20])
 
 
+def enqueue_task_on_commit(name: str, *args) -> None:
+    """Enqueue the task ``tasks.<name>`` with ``args`` once the transaction commits."""
+
+    def enqueue():
+        from . import tasks
+
+        try:
+            getattr(tasks, name).using(backend=conf.task_backend()).enqueue(*args)
+        except Exception:
+            logger.exception("Could not enqueue the task %s", name)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
 def _email_field() -> str:
     return get_user_model().get_email_field_name()
 

@@ -27,3 +27,13 @@ def send_notifications(notification_ids: list[int] | None = None) -> dict:
 
 # Same name as the function: workers find the task by its import path.
 send_notifications = Task(func=send_notifications, backend=conf.task_backend())  # type: ignore[assignment]
+
+
+def send_password_reset(email: str) -> bool:
+    """Look up the address typed into the reset form; queue a reset email if it may have one."""
+    from ..services.accounts import send_password_reset as send
+
+    return send(email)
+
+
+send_password_reset = Task(func=send_password_reset, backend=conf.task_backend())  # type: ignore[assignment]

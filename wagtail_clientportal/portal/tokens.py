@@ -7,7 +7,7 @@ timestamp inside the token limits its age (``WAGTAILCLIENTPORTAL_ACTIVATION_TIME
 
 from __future__ import annotations
 
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
@@ -53,3 +53,13 @@ def activation_path(user) -> str:
 def activation_url(user) -> str:
     """Absolute link for emails; the host is ``WAGTAILCLIENTPORTAL_BASE_URL``."""
     return conf.base_url().rstrip("/") + activation_path(user)
+
+
+def password_reset_url(user) -> str:
+    """Absolute password-reset link, made when the email is rendered (never stored)."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse(
+        "wagtail_clientportal:password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}
+    )
+    return conf.base_url().rstrip("/") + path

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from .. import conf
 from ..models import AccessEvent, Portal, PortalUser, Share
 
 # Why access is refused; stable codes, checked in this order.
@@ -109,7 +111,27 @@ def visible_shares(portal_user: PortalUser, portal: Portal, *, now=None) -> Quer
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: ``REMOTE_ADDR``, or the reverse proxy's header when configured.
+
+    ``WAGTAILCLIENTPORTAL_CLIENT_IP_HEADER`` names the header (off by default: a
+    header is whatever the client wrote unless a proxy the firm runs sets it).
+    With ``X-Forwarded-For`` each of ``WAGTAILCLIENTPORTAL_TRUSTED_PROXIES``
+    appends the address it saw, so the client is that many entries from the
+    right; entries further left were written by the client and are ignored.
+    A missing, short or malformed header falls back to ``REMOTE_ADDR``.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    header = conf.client_ip_header()
+    if not header:
+        return remote
+    entries = [e.strip() for e in str(request.META.get(header, "")).split(",") if e.strip()]
+    proxies = conf.trusted_proxies()
+    if len(entries) < proxies:
+        return remote
+    try:
+        return str(ipaddress.ip_address(entries[-proxies]))
+    except ValueError:
+        return remote
 
 
 def record_access(portal_user: PortalUser, share: Share, action: str, request=None) -> AccessEvent:

@@ -27,6 +27,42 @@ def is_portal_login(user) -> bool:
     return bool(user and user.pk) and PortalUser.objects.filter(user=user).exists()
 
 
+def may_reset_password(user) -> bool:
+    """An active login with an activated portal membership (a reset must not activate)."""
+    return bool(
+        user is not None
+        and user.pk
+        and user.is_active
+        and PortalUser.objects.filter(user=user, activated_at__isnull=False).exists()
+    )
+
+
+def request_password_reset(email: str) -> None:
+    """A reset asked for ``email``, known or not: one task enqueued, nothing looked up.
+
+    The request does the same work whatever the address (no timing oracle for
+    account enumeration); the worker decides (``send_password_reset``).
+    """
+    notifications.enqueue_password_reset(email)
+
+
+def send_password_reset(email: str) -> bool:
+    """In the worker: queue a reset email when ``email`` belongs to a login that may reset.
+
+    Returns whether an email was queued.
+    """
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    field = User.get_email_field_name()
+    user = User._default_manager.filter(**{f"{field}__iexact": email.strip()}).first()
+    if not may_reset_password(user):
+        return False
+    with transaction.atomic():
+        notifications.queue_password_reset(user)
+    return True
+
+
 def has_usable_membership(user, today=None) -> bool:
     """Activated, not blocked, not expired and assigned to at least one portal somewhere."""
     from .access import usable_memberships

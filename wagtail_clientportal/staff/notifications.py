@@ -140,7 +140,7 @@ class NotificationViewSet(SnippetViewSet):
     search_fields = ["recipient"]
     search_backend_name = None
     copy_view_enabled = False
-    # The context may hold a password-reset link: no inspect view.
+    # No inspect view: the context (a staff note, item titles) is for the recipient.
     inspect_view_enabled = False
     list_per_page = 50
     list_display = [

@@ -51,14 +51,15 @@ class LoginView(View):
             return self._render(form, status=400)
         email = form.cleaned_data["email"]
         ip = _client_ip(request)
-        if throttle.is_locked(email, ip):
+        wait = throttle.login_wait(email, ip)
+        if wait:
             form.add_error(
                 None,
                 _(
                     "Too many failed login attempts. Wait %(minutes)d minutes and try again, "
                     "or reset your password."
                 )
-                % {"minutes": throttle.lockout_minutes()},
+                % {"minutes": throttle.wait_minutes(wait)},
             )
             return self._render(form, status=429)
         login = _find_login(email)
@@ -69,10 +70,10 @@ class LoginView(View):
             password=form.cleaned_data["password"],
         )
         if user is None or not accounts.is_portal_login(user):
-            throttle.record_failure(email, ip)
+            throttle.record_login_failure(email, ip)
             form.add_error(None, _("The email address or password is incorrect."))
             return self._render(form, status=400)
-        throttle.reset_account(email)
+        throttle.login_succeeded(email, ip)
         if not accounts.has_usable_membership(user):
             form.add_error(
                 None,

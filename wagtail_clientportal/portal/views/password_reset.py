@@ -1,20 +1,14 @@
-"""Password reset by email: the same answer whether or not the address is known."""
+"""Password reset by email: the same answer and the same work for known and unknown addresses."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from ... import conf, notifications
-from ...models import PortalUser
 from ...services import accounts
 from ...services.access import client_ip
 from .. import throttle
@@ -41,24 +35,11 @@ class PasswordResetView(View):
             return render(request, self.template_name, {"form": form}, status=400)
         email = form.cleaned_data["email"]
         ip = client_ip(request)
+        # The same work for every address: the throttle counts what was typed, and the
+        # worker (not this request) finds out whether it belongs to anyone.
         if not throttle.is_locked(email, ip, scope="reset"):
             throttle.record_failure(email, ip, scope="reset")  # limits how often mail is sent
-            User = get_user_model()
-            field = User.get_email_field_name()
-            user = User._default_manager.filter(**{f"{field}__iexact": email}).first()
-            if (
-                user is not None
-                and user.is_active
-                and PortalUser.objects.filter(user=user, activated_at__isnull=False).exists()
-            ):
-                path = reverse(
-                    "wagtail_clientportal:password_reset_confirm",
-                    kwargs={
-                        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                        "token": default_token_generator.make_token(user),
-                    },
-                )
-                notifications.queue_password_reset(user, conf.base_url().rstrip("/") + path)
+            accounts.request_password_reset(email)
         return render(request, self.template_name, {"sent": True})
 
 
@@ -85,5 +66,7 @@ class PasswordResetConfirmView(View):
             return render(request, self.template_name, {"form": form}, status=400)
         accounts.change_password(self.user, form.cleaned_data["new_password1"])
         # A locked-out person may log in with the new password at once.
-        throttle.reset_account(getattr(self.user, self.user.get_email_field_name(), ""))
+        throttle.reset_account(
+            getattr(self.user, self.user.get_email_field_name(), ""), client_ip(request)
+        )
         return render(request, self.template_name, {"done": True})
