@@ -91,7 +91,7 @@ def test_administrator_creates_portal_and_portal_user(page, new_page, screenshot
     # The email really left and its link works: Anna's own browser opens the activation form.
     anna = new_page()
     anna.goto(link)
-    expect(anna.get_by_role("heading", name="Aktywuj konto")).to_be_visible()
+    expect(anna.get_by_role("heading", name="Aktywacja konta")).to_be_visible()
     expect(anna.get_by_role("button", name="Ustaw hasło")).to_be_visible()
 
 
@@ -137,7 +137,7 @@ def test_editor_shares_three_documents_pinning_the_version(page, screenshot):
     assert notification.status == "sent"
     [message] = mail.outbox
     assert message.to == ["anna@example.com"]
-    assert message.subject.startswith("3 nowe pozycje w\u00a0panelu klienta „Faktury”")
+    assert message.subject.startswith("3 nowe pozycje w panelu klienta „Faktury”")
 
 
 def test_editor_revokes_from_portal_tab_and_the_client_loses_it(new_page, screenshot):
