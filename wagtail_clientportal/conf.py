@@ -152,3 +152,12 @@ def notify_batch_send() -> bool:
 
 def notify_stuck_after() -> int:
     return int(_get("NOTIFY_STUCK_AFTER", 15 * 60))
+
+
+def notify_provider_timeout() -> float:
+    """Seconds a provider call may take, for a mailer configured without a timeout.
+
+    Well below NOTIFY_STUCK_AFTER: a call that hangs must fail before the row it is
+    sending could be taken for a dead worker's and sent again by another run.
+    """
+    return float(_get("NOTIFY_PROVIDER_TIMEOUT", 30))
