@@ -215,3 +215,30 @@ def test_a_long_round_renews_its_lease_so_a_resend_run_meanwhile_sends_nothing(e
     assert sorted(result["value"].sent) == sorted(ids)
     per_person = _emails_per_person()
     assert len(per_person) == 15 and set(per_person.values()) == {1}
+
+
+def test_a_task_left_running_by_a_killed_worker_blocks_nothing_and_is_closed(
+    editor, portal_a, django_capture_on_commit_callbacks
+):
+    """django-tasks-db keeps a killed worker's task RUNNING; its emails still go, once."""
+    from django_tasks_db.models import DBTaskResult
+
+    PortalUserFactory.create_batch(3, client=portal_a.client, portals=[portal_a])
+    tasks = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+        "clientportal": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    }
+    with override_settings(TASKS=tasks, WAGTAILCLIENTPORTAL_TASK_BACKEND="clientportal"):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.share_items(editor, [portal_a], [DocumentFactory()])
+        assert DBTaskResult.objects.count() == 1
+        mail.outbox = []
+        # The worker took the task and claimed the rows, then was killed.
+        DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())
+        delivery.claim()
+        out = StringIO()
+        with time_machine.travel(timezone.now() + datetime.timedelta(minutes=20)):
+            call_command("clientportal_send_notifications", stdout=out)
+    assert "abandoned tasks closed: 1" in out.getvalue() and "sent: 3" in out.getvalue()
+    assert DBTaskResult.objects.get().status == "FAILED"  # finished: prune removes it
+    assert len(_emails_per_person()) == 3 and set(_emails_per_person().values()) == {1}
