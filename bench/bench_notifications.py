@@ -101,7 +101,8 @@ def run():
     )
     print(
         f"  delivery task     {t_send * 1000:8.1f} ms, {len(send_q)} queries, "
-        f"1 send_messages() call, {len(provider_calls)} provider API calls "
+        f"{report.provider_calls} send_messages() call(s), "
+        f"{len(provider_calls)} provider API calls "
         f"(anymail sends one per message), {len(mail.outbox)} messages, "
         f"{len(report.sent)} marked sent"
     )

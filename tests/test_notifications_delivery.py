@@ -28,6 +28,10 @@ class FlakyBackend(BaseEmailBackend):
 
     down = True
     calls = 0
+    opens = 0
+
+    def open(self):
+        FlakyBackend.opens += 1
 
     def send_messages(self, messages):
         FlakyBackend.calls += 1
@@ -42,7 +46,7 @@ FLAKY = {"default": {"BACKEND": "tests.test_notifications_delivery.FlakyBackend"
 
 @pytest.fixture
 def flaky():
-    FlakyBackend.down, FlakyBackend.calls = True, 0
+    FlakyBackend.down, FlakyBackend.calls, FlakyBackend.opens = True, 0, 0
     mail.outbox = []
     with override_settings(MAILERS=FLAKY):
         yield FlakyBackend
@@ -53,13 +57,15 @@ def _share(editor, portal, capture, n=1):
         return services.share_items(editor, [portal], DocumentFactory.create_batch(n))
 
 
-def test_all_messages_of_an_action_go_through_one_send_call(
+def test_all_messages_of_an_action_go_through_one_connection_one_message_per_call(
     editor, portal_a, flaky, django_capture_on_commit_callbacks
 ):
+    """A backend without per-message ids (SMTP) gets one message per send_messages()
+    call, each recorded before the next (issue 15), on a connection opened once."""
     PortalUserFactory.create_batch(12, client=portal_a.client, portals=[portal_a])
     flaky.down = False
     _share(editor, portal_a, django_capture_on_commit_callbacks, n=40)
-    assert flaky.calls == 1
+    assert (flaky.opens, flaky.calls) == (1, 12)
     assert len(mail.outbox) == 12 and all(len(m.to) == 1 for m in mail.outbox)
 
 

@@ -141,3 +141,42 @@ def test_update_portal_user_is_all_or_nothing(ado, member, portal_a, portal_b):
         ado, member, first_name="Ewa", last_name="Lis", access_expires_on=None, portals=[portal_a]
     )
     assert PortalUser.objects.get(pk=member.pk).full_name == "Ewa Lis"
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda ado, pu, portal: services.block_portal_user(ado, pu),
+        lambda ado, pu, portal: services.unblock_portal_user(ado, pu),
+        lambda ado, pu, portal: services.set_access_expiry(ado, pu, None),
+        lambda ado, pu, portal: services.rename_portal_user(ado, pu, "Jan", "Nowy"),
+        lambda ado, pu, portal: services.send_activation(ado, pu),
+        lambda ado, pu, portal: services.assign_portals(ado, pu, [portal]),
+        lambda ado, pu, portal: services.delete_portal_user(ado, pu),
+    ],
+)
+def test_a_person_deleted_meanwhile_is_refused_with_a_code(ado, portal_a, action):
+    """Issue 15: what a staff tab shows may be stale; the service re-reads under its lock."""
+    pu = PortalUserFactory(client=portal_a.client, portals=[portal_a], activated_at=None)
+    stale = PortalUser.objects.get(pk=pu.pk)
+    services.delete_portal_user(ado, pu)
+    with pytest.raises(ClientPortalValidationError) as exc:
+        action(ado, stale, portal_a)
+    assert exc.value.code == "portal_user_gone"
+    assert not PortalUser.objects.filter(pk=pu.pk).exists()
+
+
+@pytest.mark.parametrize("create", [True, False])
+def test_a_portal_deleted_meanwhile_is_refused_with_a_code(ado, member, portal_a, create):
+    from wagtail_clientportal.models import Portal
+
+    stale = Portal.objects.get(pk=portal_a.pk)
+    services.delete_portal(ado, portal_a)
+    with pytest.raises(ClientPortalValidationError) as exc:
+        if create:
+            _create(ado, stale.client, [stale])
+        else:
+            other = PortalUserFactory(client=stale.client)
+            services.assign_portals(ado, other, [stale])
+    assert exc.value.code == "portal_gone"
+    assert not PortalUser.objects.filter(client=stale.client, user__email="jan.nowak@klient.pl")

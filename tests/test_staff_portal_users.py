@@ -225,3 +225,21 @@ def test_unknown_portal_user_is_404(client, administrator):
         == 404
     )
     assert client.get(reverse("clientportal_staff:client_users", args=[999])).status_code == 404
+
+
+def test_deleting_a_person_a_colleague_deleted_meanwhile_is_a_message_not_a_500(
+    client, ado, client_a, member, monkeypatch
+):
+    """Issue 15: the row was there when the page loaded, gone when the service locked it."""
+    from wagtail_clientportal import services
+    from wagtail_clientportal.exceptions import ClientPortalValidationError
+
+    def gone(actor, portal_user):
+        raise ClientPortalValidationError("portal_user_gone")
+
+    monkeypatch.setattr(services, "delete_portal_user", gone)
+    client.force_login(ado)
+    response = client.post(reverse("clientportal_staff:portal_user_delete", args=[member.pk]))
+    assert response.status_code == 302 and response.url == users_url(client_a)
+    [message] = list(response.wsgi_request._messages)
+    assert message.level_tag == "error"

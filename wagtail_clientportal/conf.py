@@ -210,3 +210,12 @@ def session_max_age() -> int:
 
 def portal_csp() -> dict | None:
     return _get("CSP", None)
+
+
+def notify_provider_timeout() -> float:
+    """Seconds a provider call may take, for a mailer configured without a timeout.
+
+    Well below NOTIFY_STUCK_AFTER: a call that hangs must fail before the row it is
+    sending could be taken for a dead worker's and sent again by another run.
+    """
+    return float(_get("NOTIFY_PROVIDER_TIMEOUT", 30))

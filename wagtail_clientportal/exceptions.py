@@ -19,6 +19,7 @@ ERRORS = {
     "portal_name_taken": _("This client already has a portal with this name."),
     "portal_name_required": _("Enter the portal's name."),
     "portal_gone": _("This portal no longer exists."),
+    "portal_user_gone": _("This portal user was deleted meanwhile."),
     "portal_user_exists": _("This person is already a portal user of this client."),
     "portals_required": _("Choose at least one portal."),
     "email_required": _("Enter an email address."),

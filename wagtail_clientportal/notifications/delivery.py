@@ -1,15 +1,26 @@
-"""Delivering queued notifications: claim, render, hooks, one send, record the outcome.
+"""Delivering queued notifications: claim, render, hooks, send, record the outcome.
 
 Claim before send: a conditional UPDATE moves rows from "queued" to "sending"
 under a fresh claim token, and only the worker whose token is on a row sends it.
 The database decides (row locks on PostgreSQL, one writer on SQLite), so two
 workers, or one task run twice, never send the same notification twice.
+
+The token is also a fence (``Lease``). A row left "sending" longer than
+``NOTIFY_STUCK_AFTER`` is queued again by the resend command and claimed under a
+new token; a worker that was only slow, not dead, then finds its token gone:
+right before each provider call it renews its lease with a conditional
+``UPDATE … WHERE claim = <its token>`` and sends nothing that is no longer its
+own, and it records every outcome under the same condition. While a long round
+is being sent the lease of the rows still waiting is renewed, and each accepted
+message is recorded as sent at once (a checkpoint), so a dropped connection or a
+killed worker re-sends only what the provider had not accepted.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -69,6 +80,70 @@ def claim(ids: list[int] | None = None, *, now=None) -> list:
         .select_related("portal__client", "portal_user__user", "portal_user__client", "user")
         .order_by("pk")
     )
+
+
+class Lease:
+    """This worker's claim on its rows: the token, renewed before each provider call."""
+
+    def __init__(self, token: str):
+        self.token = token
+        self.renewed = time.monotonic()
+
+    def _mine(self, ids):
+        from ..models import Notification
+
+        return Notification.objects.filter(
+            pk__in=list(ids), claim=self.token, status=Notification.Status.SENDING
+        )
+
+    def hold(self, ids) -> set[int]:
+        """Renew the lease on ``ids``; return those still ours (the others: send nothing)."""
+        ids = list(ids)
+        if not ids:
+            return set()
+        if self._mine(ids).update(claimed_at=timezone.now()) == len(ids):
+            return set(ids)
+        return set(self._mine(ids).values_list("pk", flat=True))
+
+    def keep_alive(self, ids) -> None:
+        """Renew the rows still waiting in a long round, a few times per STUCK_AFTER."""
+        if time.monotonic() - self.renewed >= conf.notify_stuck_after() / 4:
+            self._mine(ids).update(claimed_at=timezone.now())
+            self.renewed = time.monotonic()
+
+    def record(self, rows) -> set[int]:
+        """Save the outcomes of ``rows`` that are still ours; returns their ids."""
+
+        rows = list(rows)
+        if not rows:
+            return set()
+        now = timezone.now()
+        for row in rows:
+            row.claim, row.status_changed_at = "", now
+        # bulk_update() keeps the queryset's filter: WHERE claim = <token> AND pk IN …
+        ids = {r.pk for r in rows}
+        updated = self._mine(ids).bulk_update(rows, OUTCOME_FIELDS, batch_size=BATCH_SIZE)
+        # The rows were held just before (they share one lease), so a shortfall means
+        # another run re-queued them all meanwhile: none of this is on record.
+        mine = ids if updated == len(rows) else set()
+        lost = [r.pk for r in rows if r.pk not in mine]
+        if lost:
+            logger.warning("Notifications %s were claimed by another run meanwhile", lost[:20])
+        return mine
+
+
+#: What a worker writes back about a row it claimed.
+OUTCOME_FIELDS = [
+    "status",
+    "attempts",
+    "sent_at",
+    "provider_message_id",
+    "last_error",
+    "next_attempt_at",
+    "context",
+    "claim",
+    "status_changed_at",
+]
 
 
 def portal_url(portal) -> str:
@@ -149,7 +224,10 @@ def deliver(ids: list[int] | None = None, *, now=None) -> DeliveryReport:
     rows = claim(ids, now=now)
     if not rows:
         return report
+    lease = Lease(rows[0].claim)
     outgoing: list[tuple] = []  # (notification, message)
+    done: list = []  # rows with an outcome not yet saved
+    send_hooks = get_hooks(SEND_NOTIFICATION)
     still_allowed = _still_allowed(rows)
     for notification in rows:
         try:
@@ -164,28 +242,53 @@ def deliver(ids: list[int] | None = None, *, now=None) -> DeliveryReport:
                 if replaced is not None:
                     message = replaced
             handled = None
-            for fn in get_hooks(SEND_NOTIFICATION):
+            # A hook that takes over delivery is a provider call too: fenced the same way.
+            if send_hooks and not lease.hold([notification.pk]):
+                continue
+            for fn in send_hooks:
                 handled = fn(notification=notification, message=message)
                 if handled:
                     break
         except Undeliverable as exc:
             _give_up(notification, str(exc), now, report)
+            done.append(notification)
             continue
         except Exception as exc:
             logger.exception("Notification %s could not be prepared", notification.pk)
             _retry_or_fail(notification, exc, now, report)
+            done.append(notification)
             continue
         if handled:
             _mark_sent(notification, handled if isinstance(handled, str) else "", now, report)
+            done.append(notification)
         else:
             outgoing.append((notification, message))
 
+    saved = lease.record(done)
     if outgoing:
-        _send_batch(outgoing, now, report)
-    _save(rows)
+        saved |= _send(outgoing, lease, now, report)
+    _forget_lost(report, saved)
     if report.retrying:
-        _schedule_retry(rows)
+        _schedule_retry([r for r in rows if r.pk in saved])
     return report
+
+
+def _forget_lost(report: DeliveryReport, saved: set[int]) -> None:
+    """The report tells only what this run recorded, not rows another run took over."""
+    for ids in (report.sent, report.retrying, report.failed):
+        ids[:] = [pk for pk in ids if pk in saved]
+
+
+def mailer_connection():
+    """The package's mailer, with a timeout when the host configured none.
+
+    Django's SMTP backend waits forever by default; a hung call must fail well
+    before ``NOTIFY_STUCK_AFTER`` (see ``conf.notify_provider_timeout``).
+    """
+    connection = mail.mailers[conf.mailer()]
+    if hasattr(connection, "timeout") and connection.timeout is None:
+        connection.timeout = conf.notify_provider_timeout()
+    return connection
 
 
 def _still_allowed(rows) -> set[tuple[int, int]]:
@@ -204,33 +307,87 @@ def _still_allowed(rows) -> set[tuple[int, int]]:
     }
 
 
-def _send_batch(outgoing: list[tuple], now, report: DeliveryReport) -> None:
-    """Every message of the round through one ``send_messages()`` call on one mailer.
+#: Messages per ``send_messages()`` call for backends that report what they accepted.
+CALL_SIZE = 100
 
-    Each person gets their own message (never everyone in ``to``). With
-    ``WAGTAILCLIENTPORTAL_NOTIFY_BATCH_SEND``, identical messages (same subject,
-    body, sender) are merged into one django-anymail batch send (``merge_data``):
-    one provider call, still one message per recipient. If the call raises
-    part-way, messages the backend reports as accepted (``anymail_status``)
-    count as sent; the others are retried.
+
+def _reports_message_ids(connection) -> bool:
+    """django-anymail backends tell, per message, whether the provider accepted it."""
+    try:
+        from anymail.backends.base import AnymailBaseBackend
+    except ImportError:  # pragma: no cover - anymail is optional
+        return False
+    return isinstance(connection, AnymailBaseBackend)
+
+
+def _send(outgoing: list[tuple], lease: Lease, now, report: DeliveryReport) -> set[int]:
+    """Hand the messages to the provider on one connection; returns the ids recorded.
+
+    Each call is fenced (``lease.hold`` right before it) and checkpointed (its
+    outcomes recorded right after). SMTP and other backends that report nothing
+    per message get one message per ``send_messages()`` call: the only way a
+    dropped connection re-sends nothing that was accepted. django-anymail
+    backends report each accepted message (``anymail_status``), so they get up to
+    ``CALL_SIZE`` per call; with ``NOTIFY_BATCH_SEND`` identical messages (same
+    subject, body, sender) are first merged into one batch send (``merge_data``):
+    one provider call per group, still one message per recipient.
+
+    A failed call ends the round: its messages not reported as accepted are
+    retried with backoff, and those not yet handed over are queued again
+    without counting an attempt.
     """
     groups = _batch_groups(outgoing) if conf.notify_batch_send() else [[o] for o in outgoing]
-    messages = [_combined(group) for group in groups]
-    error = None
     try:
-        connection = mail.mailers[conf.mailer()]
-        report.provider_calls += 1
-        connection.send_messages(messages)
-    except Exception as exc:  # any backend, any provider error: retry later
-        logger.warning("Sending %d notifications failed: %s", len(messages), exc)
-        error = exc
-    for group, message in zip(groups, messages, strict=True):
-        for notification, _ in group:
-            message_id = _provider_message_id(message, notification.recipient)
-            if error is None or message_id:
-                _mark_sent(notification, message_id, now, report)
-            else:
-                _retry_or_fail(notification, error, now, report)
+        connection = mailer_connection()
+        connection.open()
+    except Exception as exc:
+        logger.warning("Could not connect to send %d notifications: %s", len(outgoing), exc)
+        for notification, _ in outgoing:
+            _retry_or_fail(notification, exc, now, report)
+        return lease.record([n for n, _ in outgoing])
+    size = CALL_SIZE if _reports_message_ids(connection) else 1
+    calls = [groups[i : i + size] for i in range(0, len(groups), size)]
+    saved: set[int] = set()
+    pending = {n.pk for n, _ in outgoing}
+    try:
+        for index, call in enumerate(calls):
+            lease.keep_alive(pending)
+            mine = lease.hold(n.pk for group in call for n, _ in group)  # the fence
+            call = [[item for item in group if item[0].pk in mine] for group in call]
+            call = [group for group in call if group]
+            pending -= mine
+            if not call:
+                continue
+            messages = [_combined(group) for group in call]
+            error = None
+            try:
+                report.provider_calls += 1
+                connection.send_messages(messages)
+            except Exception as exc:  # any backend, any provider error: retry later
+                logger.warning("Sending %d notifications failed: %s", len(messages), exc)
+                error = exc
+            done = []
+            for group, message in zip(call, messages, strict=True):
+                for notification, _ in group:
+                    message_id = _provider_message_id(message, notification.recipient)
+                    if error is None or message_id:
+                        _mark_sent(notification, message_id, now, report)
+                    else:
+                        _retry_or_fail(notification, error, now, report)
+                    done.append(notification)
+            saved |= lease.record(done)  # the checkpoint
+            if error is not None:
+                untried = [n for later in calls[index + 1 :] for g in later for n, _ in g]
+                for notification in untried:
+                    _not_tried(notification, error, now, report)
+                saved |= lease.record(untried)
+                break
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.warning("Closing the mailer connection failed", exc_info=True)
+    return saved
 
 
 def _content_key(message) -> tuple:
@@ -313,33 +470,19 @@ def _retry_or_fail(notification, exc, now, report: DeliveryReport) -> None:
         report.retrying.append(notification.pk)
 
 
+def _not_tried(notification, exc, now, report: DeliveryReport) -> None:
+    """Never handed to the provider (an earlier call of the round failed): queued again."""
+    notification.attempts = max(0, notification.attempts - 1)
+    notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    notification.status = notification.Status.QUEUED
+    notification.next_attempt_at = now + retry_delay(max(1, notification.attempts))
+    report.retrying.append(notification.pk)
+
+
 def _give_up(notification, reason: str, now, report: DeliveryReport) -> None:
     notification.status = notification.Status.FAILED
     notification.last_error = reason
     report.failed.append(notification.pk)
-
-
-def _save(rows) -> None:
-    from ..models import Notification
-
-    now = timezone.now()
-    for row in rows:
-        row.claim = ""
-        row.status_changed_at = now
-    Notification.objects.bulk_update(
-        rows,
-        [
-            "status",
-            "sent_at",
-            "provider_message_id",
-            "last_error",
-            "next_attempt_at",
-            "context",
-            "claim",
-            "status_changed_at",
-        ],
-        batch_size=BATCH_SIZE,
-    )
 
 
 def _schedule_retry(rows) -> None:

@@ -3,6 +3,12 @@
 Every function here runs in one transaction, checks the acting staff user's
 permission first, and returns what it did. Views, admin actions and management
 commands all call these functions; none writes the models directly.
+
+Services that change portals, portal users or logins lock the rows first, in
+one order (portals, portal users, logins; each in pk order) and re-read them
+under the lock: see ``services.locking``. Two staff actions at once then run one
+after the other, and the later one is refused with a stable code if the first
+deleted what it meant to change.
 """
 
 from . import accounts

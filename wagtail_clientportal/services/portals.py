@@ -12,6 +12,8 @@ from .. import hooks
 from ..exceptions import ClientPortalValidationError
 from ..models import Client, Portal, PortalUser, Share
 from ..permissions import MANAGE_PORTALS, is_staff_login, require
+from .locking import lock_portal_users
+from .users import delete_unused_logins
 
 
 @dataclass
@@ -122,12 +124,13 @@ def delete_portal(actor, portal: Portal) -> PortalDeletion:
     )
     if portal is None:  # deleted meanwhile, e.g. by a colleague on the same page
         raise ClientPortalValidationError("portal_gone")
+    # With the portal locked no assignment to it changes (every user-management
+    # service locks all of the client's portals), so the plan holds. The people and
+    # logins go in the lock order (services.locking): people, then logins, each
+    # re-checked under its lock (a login another client is adding the person with stays).
     plan = plan_portal_deletion(portal)
-    PortalUser.objects.filter(pk__in=[u.pk for u in plan.deleted]).delete()
-    if plan.deleted_login_ids:
-        from django.contrib.auth import get_user_model
-
-        get_user_model().objects.filter(pk__in=plan.deleted_login_ids).delete()
+    PortalUser.objects.filter(pk__in=lock_portal_users(u.pk for u in plan.deleted)).delete()
+    plan.deleted_login_ids = delete_unused_logins({u.user_id for u in plan.deleted})
     now = timezone.now()
     Share.objects.filter(portal=portal, revoked_at__isnull=True).update(
         revoked_at=now, revoked_by=actor

@@ -9,22 +9,31 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import hooks, notifications
 from ..exceptions import ClientPortalValidationError
 from ..models import Client, Portal, PortalUser
 from ..permissions import MANAGE_PORTAL_USERS, is_staff_login, require
+from .locking import lock_client_portals, lock_logins, lock_portal_user, lock_portal_users
 
 
 def _check_portals(client_id: int, portals: Sequence[Portal]) -> list[Portal]:
+    """The chosen portals, locked (lock level 1: all of the client's portals).
+
+    A portal deleted since the form was shown is refused with ``portal_gone``:
+    inserting its assignment would only fail at COMMIT (deferred foreign keys).
+    """
     portals = list({p.pk: p for p in portals}.values())
     if not portals:
         raise ClientPortalValidationError("portals_required")
     if any(p.client_id != client_id for p in portals):
         raise ClientPortalValidationError("portal_of_other_client")
-    return portals
+    locked = lock_client_portals(client_id)
+    if any(p.pk not in locked for p in portals):
+        raise ClientPortalValidationError("portal_gone")
+    return [locked[p.pk] for p in portals]
 
 
 def _normalize_email(email: str) -> str:
@@ -38,19 +47,43 @@ def _normalize_email(email: str) -> str:
     return email
 
 
-def _get_or_create_login(email: str):
-    """One person, one login: reuse the login of the same email (any client, or staff)."""
+def _locked_login_of(email: str):
     User = get_user_model()
     email_field = User.get_email_field_name()
-    existing = User._default_manager.filter(**{f"{email_field}__iexact": email}).first()
+    return (
+        User._default_manager.select_for_update()
+        .filter(**{f"{email_field}__iexact": email})
+        .order_by("pk")
+        .first()
+    )
+
+
+def _get_or_create_login(email: str):
+    """One person, one login: reuse the login of the same email (any client, or staff).
+
+    The login is locked (level 3) until the caller commits, so it cannot be deleted
+    under the new membership (another client's staff deleting the person's last one).
+    Two requests creating the same login at once: the second waits on the unique
+    username, then takes the first one's login instead of failing.
+    """
+    existing = _locked_login_of(email)
     if existing is not None:
         return existing, False
+    User = get_user_model()
+    email_field = User.get_email_field_name()
     fields = {email_field: email}
     if User.USERNAME_FIELD != email_field:
         fields[User.USERNAME_FIELD] = email
     user = User(**fields)
     user.set_unusable_password()  # set by the person on activation
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # created meanwhile by a concurrent request
+        existing = _locked_login_of(email)
+        if existing is None:
+            raise
+        return existing, False
     return user, True
 
 
@@ -67,12 +100,14 @@ def create_portal_user(
 ) -> PortalUser:
     require(actor, MANAGE_PORTAL_USERS)
     email = _normalize_email(email)
+    # Locks the client's portals: a second "add" of the same person (a double
+    # click) waits here, then finds the first one's membership.
     portals = _check_portals(client.pk, portals)
     login, created_login = _get_or_create_login(email)
     if PortalUser.objects.filter(user=login, client=client).exists():
         raise ClientPortalValidationError("portal_user_exists")
     now = timezone.now()
-    portal_user = PortalUser.objects.create(
+    portal_user = PortalUser(
         user=login,
         client=client,
         first_name=(first_name or "").strip(),
@@ -85,6 +120,11 @@ def create_portal_user(
         activated_at=None if created_login or not login.has_usable_password() else now,
         created_by=actor,
     )
+    try:
+        with transaction.atomic():
+            portal_user.save()
+    except IntegrityError:  # the unique (user, client) pair, should the locks be bypassed
+        raise ClientPortalValidationError("portal_user_exists") from None
     portal_user.portals.set(portals)
     notifications.queue_activation(portal_user)
     hooks.run(
@@ -97,6 +137,7 @@ def create_portal_user(
 def send_activation(actor, portal_user: PortalUser) -> PortalUser:
     """Send the activation link again; every earlier link keeps working until used or expired."""
     require(actor, MANAGE_PORTAL_USERS)
+    lock_portal_user(portal_user)
     if portal_user.activated_at is not None:
         raise ClientPortalValidationError("already_activated")
     portal_user.invited_at = timezone.now()
@@ -106,7 +147,9 @@ def send_activation(actor, portal_user: PortalUser) -> PortalUser:
 
 
 def _update(actor, portal_user: PortalUser, **fields) -> PortalUser:
+    """Change the person's own fields: only their row is locked (level 2)."""
     require(actor, MANAGE_PORTAL_USERS)
+    lock_portal_user(portal_user)
     for name, value in fields.items():
         setattr(portal_user, name, value)
     portal_user.save(update_fields=list(fields))
@@ -146,7 +189,9 @@ def rename_portal_user(
 def assign_portals(actor, portal_user: PortalUser, portals: Sequence[Portal]) -> PortalUser:
     """Replace the user's portals; unassignment takes effect at the user's next request."""
     require(actor, MANAGE_PORTAL_USERS)
-    portal_user.portals.set(_check_portals(portal_user.client_id, portals))
+    portals = _check_portals(portal_user.client_id, portals)  # level 1
+    lock_portal_user(portal_user)  # level 2: refused if deleted meanwhile
+    portal_user.portals.set(portals)
     return portal_user
 
 
@@ -160,7 +205,14 @@ def update_portal_user(
     access_expires_on: datetime.date | None,
     portals: Sequence[Portal],
 ) -> PortalUser:
-    """The edit form's changes as one transaction: all of them are saved, or none."""
+    """The edit form's changes as one transaction: all of them are saved, or none.
+
+    Locks in the documented order first (the client's portals, then the person)
+    and compares with the row as it is now, not as the form saw it.
+    """
+    require(actor, MANAGE_PORTAL_USERS)
+    lock_client_portals(portal_user.client_id)
+    lock_portal_user(portal_user)
     if (first_name, last_name) != (portal_user.first_name, portal_user.last_name):
         rename_portal_user(actor, portal_user, first_name, last_name)
     if access_expires_on != portal_user.access_expires_on:
@@ -177,12 +229,30 @@ def delete_portal_user(actor, portal_user: PortalUser) -> bool:
     The login stays when the person is also a portal user of another client or staff.
     """
     require(actor, MANAGE_PORTAL_USERS)
-    login = portal_user.user
+    lock_client_portals(portal_user.client_id)  # level 1: no assignment meanwhile
+    lock_portal_user(portal_user)  # level 2: refused if deleted meanwhile
+    login_id = portal_user.user_id
     portal_user.delete()
-    if is_staff_login(login) or PortalUser.objects.filter(user=login).exists():
-        return False
-    login.delete()
-    return True
+    return delete_unused_logins([login_id]) == [login_id]
+
+
+def delete_unused_logins(login_ids) -> list[int]:
+    """Delete the logins no longer needed: no membership at any client, not staff.
+
+    Each login is locked first (level 3) and its memberships counted under the lock,
+    so a membership another client's staff are adding at this moment keeps it.
+    Returns the ids deleted. The caller holds the transaction.
+    """
+    logins = lock_logins(login_ids)
+    needed = set(
+        PortalUser.objects.filter(user_id__in=[u.pk for u in logins]).values_list(
+            "user_id", flat=True
+        )
+    )
+    unused = [u for u in logins if u.pk not in needed and not is_staff_login(u)]
+    if unused:
+        get_user_model()._default_manager.filter(pk__in=[u.pk for u in unused]).delete()
+    return [u.pk for u in unused]
 
 
 @transaction.atomic
@@ -192,6 +262,8 @@ def activate_login(login, password: str):
     One login may be a portal user of several clients: every membership becomes
     activated, since the person proved control of the one email they share.
     """
+    # Memberships (level 2) before the login (level 3): the documented lock order.
+    lock_portal_users(PortalUser.objects.filter(user=login).values_list("pk", flat=True))
     login.set_password(password)
     login.save(update_fields=["password"])
     PortalUser.objects.filter(user=login, activated_at__isnull=True).update(

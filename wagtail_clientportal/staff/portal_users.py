@@ -195,8 +195,12 @@ class PortalUserDeleteView(PortalUserMixin, ClientCardMixin, StaffView):
     def post(self, request, *args, **kwargs):
         pu = self.get_portal_user()
         name, client_id = pu.full_name, pu.client_id
-        services.delete_portal_user(request.user, pu)
-        messages.success(request, _("Portal user %(name)s deleted.") % {"name": name})
+        try:
+            services.delete_portal_user(request.user, pu)
+        except ClientPortalValidationError as error:  # deleted meanwhile, e.g. in another tab
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Portal user %(name)s deleted.") % {"name": name})
         return redirect("clientportal_staff:client_users", client_id)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         stuck = Notification.objects.filter(
             status=Status.SENDING, claimed_at__lt=now - datetime.timedelta(seconds=stuck_after)
         ).update(status=Status.QUEUED, claim="", next_attempt_at=now, status_changed_at=now)
+        abandoned = close_abandoned_task_results(now - datetime.timedelta(seconds=stuck_after))
         requeued = 0
         if failed:
             # Login codes are left out: their rows never hold the code.
@@ -69,7 +71,7 @@ class Command(BaseCommand):
                 break
         self.stdout.write(
             f"stuck requeued: {stuck}, failed requeued: {requeued}, sent: {sent}, "
-            f"retrying: {retrying}, failed: {gave_up}"
+            f"retrying: {retrying}, failed: {gave_up}, abandoned tasks closed: {abandoned}"
         )
         if prune_days is not None:
             cutoff = timezone.now() - datetime.timedelta(days=prune_days)
@@ -79,3 +81,32 @@ class Command(BaseCommand):
                 .delete()
             )
             self.stdout.write(f"pruned: {pruned}")
+
+
+def close_abandoned_task_results(started_before) -> int:
+    """Mark the package's django-tasks-db results a killed worker left RUNNING as failed.
+
+    Nothing waits for them: a worker takes only READY tasks, and the outbox rows
+    such a task had claimed are queued again above (stuck in "sending"). Left
+    RUNNING they would stay for ever, since ``prune_db_task_results`` removes only
+    finished ones. A worker that was merely slow still writes its real outcome
+    when it finishes, and its claims are fenced (``notifications.delivery``).
+    """
+    if not apps.is_installed("django_tasks_db"):
+        return 0
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from wagtail_clientportal.notifications.tasks import send_notifications
+
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING,
+        task_path=send_notifications.module_path,
+        started_at__lt=started_before,
+    ).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path="wagtail_clientportal.AbandonedTask",
+        traceback="Still RUNNING after WAGTAILCLIENTPORTAL_NOTIFY_STUCK_AFTER: "
+        "its worker was stopped; its notifications were queued again.",
+    )
