@@ -175,3 +175,7 @@ def session_max_age() -> int:
 
 def portal_csp() -> dict | None:
     return _get("CSP", None)
+
+
+def tsa_url() -> str:
+    return _get("TSA_URL", "")

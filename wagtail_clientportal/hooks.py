@@ -35,6 +35,18 @@ commit: raising rolls the whole action back.
     notification is marked sent; a string returned is kept as its provider
     message id. Raising counts as a failed attempt (retried with backoff).
     Return None/False to leave the email to the package.
+``clientportal_after_delivery(event)``
+    After a delivery record (``models.DeliveryEvent``: a download, an in-place view
+    or a receipt confirmation) is committed; outside any request transaction. Use it
+    to copy the evidence elsewhere (a document management system, a WORM archive).
+``clientportal_before_receipt_confirmation(portal_user, share)``
+    Before a client's confirmation of receipt is written. Return a non-empty string
+    to refuse it; the string is shown to the client.
+``clientportal_timestamp_client(digest, url)``
+    When a trusted timestamp is due (``WAGTAILCLIENTPORTAL_TSA_URL`` set). Return the
+    DER bytes of an RFC 3161 ``TimeStampResp`` to use your own TSA client (e.g. one
+    that signs requests, as Polish qualified TSAs require); return None to let the
+    package post a plain request to ``url``.
 """
 
 from __future__ import annotations
@@ -48,6 +60,9 @@ AFTER_PORTAL_DELETE = "clientportal_after_portal_delete"
 AFTER_USER_CREATED = "clientportal_after_user_created"
 CONSTRUCT_NOTIFICATION = "clientportal_construct_notification"
 SEND_NOTIFICATION = "clientportal_send_notification"
+AFTER_DELIVERY = "clientportal_after_delivery"
+BEFORE_RECEIPT_CONFIRMATION = "clientportal_before_receipt_confirmation"
+TIMESTAMP_CLIENT = "clientportal_timestamp_client"
 
 
 def run(name: str, **kwargs) -> list:

@@ -1,5 +1,12 @@
 from .audit import AccessEvent
 from .clients import Client, Portal, PortalAssignment, PortalUser
+from .delivery import (
+    AppendOnlyError,
+    DeliveryEvent,
+    DeliveryTimestamp,
+    ReceiptReminder,
+    ReceiptRequest,
+)
 from .documents import DocumentVersion
 from .invoices import Invoice, Settlement
 from .notifications import Notification
@@ -7,6 +14,11 @@ from .sharing import Share
 
 __all__ = [
     "AccessEvent",
+    "AppendOnlyError",
+    "DeliveryEvent",
+    "DeliveryTimestamp",
+    "ReceiptReminder",
+    "ReceiptRequest",
     "Client",
     "DocumentVersion",
     "Invoice",

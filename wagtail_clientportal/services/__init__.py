@@ -5,7 +5,7 @@ permission first, and returns what it did. Views, admin actions and management
 commands all call these functions; none writes the models directly.
 """
 
-from . import accounts
+from . import accounts, delivery
 from .access import (
     AccessDecision,
     accessible_portal_users,
@@ -42,6 +42,7 @@ __all__ = [
     "ShareResult",
     "accessible_portal_users",
     "accounts",
+    "delivery",
     "activate_login",
     "assign_portals",
     "block_portal_user",

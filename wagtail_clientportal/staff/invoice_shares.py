@@ -16,6 +16,7 @@ from ..models import Invoice, Share
 from . import roles
 from .base import StaffView, revoke_selected
 from .bulk_actions import _items_shared, share_message
+from .delivery import DeliveryStatusMixin
 from .files import download_url
 from .forms import ShareForm
 
@@ -51,7 +52,7 @@ class InvoiceItemsShareForm(ShareForm):
         return chosen
 
 
-class InvoiceSharesView(StaffView):
+class InvoiceSharesView(DeliveryStatusMixin, StaffView):
     template_name = "wagtail_clientportal/staff/invoice_shares.html"
     header_icon = "doc-full"
 
@@ -80,6 +81,13 @@ class InvoiceSharesView(StaffView):
             {"url": "", "label": _("Client portals")},
         ]
 
+    def delivery_shares(self):
+        invoice = self.get_invoice()
+        self.delivery_export_name = f"delivery-invoice-{invoice.pk}"
+        return Share.objects.filter(
+            Q(invoice=invoice) | Q(settlement__invoice=invoice)
+        ).select_related("portal", "invoice", "settlement__invoice")
+
     def get_form(self):
         data = self.request.POST if self.request.method == "POST" else None
         return InvoiceItemsShareForm(data, invoice=self.get_invoice())
@@ -96,6 +104,7 @@ class InvoiceSharesView(StaffView):
         settlements = list(invoice.settlements.all())
         for settlement in settlements:
             settlement.download_url = download_url(settlement)
+        context.update(self.delivery_context(shares))
         context.update(
             invoice=invoice,
             invoice_download_url=download_url(invoice),

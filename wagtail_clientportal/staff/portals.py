@@ -16,6 +16,7 @@ from ..models import AccessEvent, Portal, PortalUser, Share
 from . import roles
 from .base import ClientCardMixin, StaffView, add_service_error, revoke_selected
 from .counts import count_of
+from .delivery import DeliveryStatusMixin
 from .forms import PortalForm
 
 SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
@@ -171,7 +172,7 @@ def access_summary(share_ids) -> dict[int, list[dict]]:
     return summary
 
 
-class PortalDetailView(PortalMixin, ClientCardMixin, StaffView):
+class PortalDetailView(DeliveryStatusMixin, PortalMixin, ClientCardMixin, StaffView):
     """One portal: its active shares (with who opened them) and the revoked history."""
 
     template_name = "wagtail_clientportal/staff/portal_detail.html"
@@ -196,6 +197,7 @@ class PortalDetailView(PortalMixin, ClientCardMixin, StaffView):
             .order_by("-revoked_at")
         )
         revoked_page = Paginator(revoked, self.per_page).get_page(self.request.GET.get("rp"))
+        context.update(self.delivery_context(page.object_list))
         context.update(
             portal=portal,
             page=page,
@@ -203,6 +205,10 @@ class PortalDetailView(PortalMixin, ClientCardMixin, StaffView):
             users=PortalUser.objects.filter(portals=portal).select_related("user"),
         )
         return context
+
+    def delivery_shares(self):
+        self.delivery_export_name = f"delivery-portal-{self.get_portal().pk}"
+        return self.get_portal().shares.select_related(*SHARE_RELATED)
 
     def post(self, request, *args, **kwargs):
         """Revoke one or many of the portal's shares."""
