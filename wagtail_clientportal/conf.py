@@ -59,6 +59,8 @@ Setting                                     Default
                                             default allows only this site (and the
                                             origin of an absolute ``STATIC_URL``), no
                                             inline script or style, no framing
+``WAGTAILCLIENTPORTAL_RECEIPT_REMINDER_DAYS`` ``2``: days before a "confirm by" date
+                                            when the one reminder is emailed
 ==========================================  =========================================
 """
 
@@ -177,5 +179,5 @@ def portal_csp() -> dict | None:
     return _get("CSP", None)
 
 
-def tsa_url() -> str:
-    return _get("TSA_URL", "")
+def receipt_reminder_days() -> int:
+    return int(_get("RECEIPT_REMINDER_DAYS", 2))

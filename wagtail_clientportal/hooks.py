@@ -42,11 +42,6 @@ commit: raising rolls the whole action back.
 ``clientportal_before_receipt_confirmation(portal_user, share)``
     Before a client's confirmation of receipt is written. Return a non-empty string
     to refuse it; the string is shown to the client.
-``clientportal_timestamp_client(digest, url)``
-    When a trusted timestamp is due (``WAGTAILCLIENTPORTAL_TSA_URL`` set). Return the
-    DER bytes of an RFC 3161 ``TimeStampResp`` to use your own TSA client (e.g. one
-    that signs requests, as Polish qualified TSAs require); return None to let the
-    package post a plain request to ``url``.
 """
 
 from __future__ import annotations
@@ -62,7 +57,6 @@ CONSTRUCT_NOTIFICATION = "clientportal_construct_notification"
 SEND_NOTIFICATION = "clientportal_send_notification"
 AFTER_DELIVERY = "clientportal_after_delivery"
 BEFORE_RECEIPT_CONFIRMATION = "clientportal_before_receipt_confirmation"
-TIMESTAMP_CLIENT = "clientportal_timestamp_client"
 
 
 def run(name: str, **kwargs) -> list:

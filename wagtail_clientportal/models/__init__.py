@@ -3,7 +3,6 @@ from .clients import Client, Portal, PortalAssignment, PortalUser
 from .delivery import (
     AppendOnlyError,
     DeliveryEvent,
-    DeliveryTimestamp,
     ReceiptReminder,
     ReceiptRequest,
 )
@@ -16,7 +15,6 @@ __all__ = [
     "AccessEvent",
     "AppendOnlyError",
     "DeliveryEvent",
-    "DeliveryTimestamp",
     "ReceiptReminder",
     "ReceiptRequest",
     "Client",

@@ -202,34 +202,3 @@ class ReceiptReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.batch}"
-
-
-class DeliveryTimestamp(models.Model):
-    """An RFC 3161 token over a record's canonical digest, fetched after commit."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        GRANTED = "granted", _("Granted")
-        FAILED = "failed", _("Failed")
-
-    event = models.OneToOneField(
-        DeliveryEvent, on_delete=models.PROTECT, related_name="timestamp", verbose_name=_("record")
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    digest = models.CharField(_("digest"), max_length=64)
-    tsa_url = models.CharField(_("TSA URL"), max_length=500)
-    token = models.BinaryField(_("token"), null=True, blank=True)
-    gen_time = models.DateTimeField(_("time stamped"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("trusted timestamp")
-        verbose_name_plural = _("trusted timestamps")
-
-    def __str__(self) -> str:
-        return f"{self.event_id} {self.status}"

@@ -5,7 +5,7 @@ permission first, and returns what it did. Views, admin actions and management
 commands all call these functions; none writes the models directly.
 """
 
-from . import accounts, delivery
+from . import accounts, delivery, delivery_status, receipts, verification
 from .access import (
     AccessDecision,
     accessible_portal_users,
@@ -43,6 +43,9 @@ __all__ = [
     "accessible_portal_users",
     "accounts",
     "delivery",
+    "delivery_status",
+    "receipts",
+    "verification",
     "activate_login",
     "assign_portals",
     "block_portal_user",

@@ -140,9 +140,6 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
 
 
 def _after_commit(event: DeliveryEvent) -> None:
-    from . import timestamps
-
-    timestamps.request_for(event)
     hooks.run(hooks.AFTER_DELIVERY, event=event)
 
 
@@ -249,7 +246,7 @@ def verify_chain(portal_id: int) -> ChainReport:
 
     A row deleted in the middle breaks the numbering and the link; an altered row
     no longer matches its own hash. (Removing the newest rows leaves a shorter valid
-    chain: the timestamp tokens and the receipts given out are the anchor for those.)
+    chain: the receipts given out, which list record hashes, are the anchor for those.)
     """
     report = ChainReport(portal_id)
     expected_prev, expected_seq = GENESIS, 1

@@ -40,7 +40,9 @@ class InvoiceItemsShareForm(ShareForm):
             *[(f"settlement-{pk}", s.title) for pk, s in self.settlements.items()],
         ]
         # Order: items first.
-        self.order_fields(["items", "portals", "expires_at", "message"])
+        self.order_fields(
+            ["items", "portals", "expires_at", "message", "require_receipt", "confirm_by"]
+        )
 
     def selected_items(self) -> list:
         chosen = []
@@ -132,6 +134,7 @@ class InvoiceSharesView(DeliveryStatusMixin, StaffView):
                     form.selected_items(),
                     expires_at=form.cleaned_data.get("expires_at"),
                     message=form.cleaned_data.get("message", ""),
+                    **form.receipt_options(),
                 )
             except ClientPortalValidationError as error:
                 form.add_error(None, str(error.message))
