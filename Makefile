@@ -40,6 +40,7 @@ e2e-deps:
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sharing.py
 	$(BIN)/python bench/bench_notifications.py
+	$(BIN)/python bench/bench_downloads.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
