@@ -248,7 +248,8 @@ def test_item_and_download_use_a_bounded_number_of_queries(
     for share in (shares[0], shares[-1]):
         with django_assert_max_num_queries(12):
             assert logged_in.get(f"/portal/p/{portal_a.pk}/item/{share.pk}/").status_code == 200
-        with django_assert_max_num_queries(12):
+        # The delivery record adds a fixed few (the chain's tail, the insert, a savepoint).
+        with django_assert_max_num_queries(17):
             response = logged_in.get(f"/portal/p/{portal_a.pk}/file/{share.pk}/")
             assert b"".join(response.streaming_content)
 

@@ -78,6 +78,8 @@ Setting                                     Default
                                             default allows only this site (and the
                                             origin of an absolute ``STATIC_URL``), no
                                             inline script or style, no framing
+``WAGTAILCLIENTPORTAL_RECEIPT_REMINDER_DAYS`` ``2``: days before a "confirm by" date
+                                            when the one reminder is emailed
 ==========================================  =========================================
 """
 
@@ -219,3 +221,7 @@ def notify_provider_timeout() -> float:
     sending could be taken for a dead worker's and sent again by another run.
     """
     return float(_get("NOTIFY_PROVIDER_TIMEOUT", 30))
+
+
+def receipt_reminder_days() -> int:
+    return int(_get("RECEIPT_REMINDER_DAYS", 2))

@@ -28,6 +28,11 @@ ERRORS = {
     "already_activated": _("This portal user has already activated the account."),
     "message_too_long": _("The message is too long (at most %(max)d characters)."),
     "not_resendable": _("Only failed notifications can be sent again (never a login code)."),
+    "receipt_needs_post": _("Receipt is confirmed with the button on the item's page."),
+    "receipt_not_requested": _("No confirmation of receipt is asked for this item."),
+    "receipt_already_confirmed": _("You have already confirmed receipt of this item."),
+    "receipt_refused": _("The confirmation was refused."),
+    "receipt_no_access": _("Your access to this portal has ended; receipt cannot be confirmed."),
 }
 
 

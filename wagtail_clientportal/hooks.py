@@ -35,6 +35,13 @@ commit: raising rolls the whole action back.
     notification is marked sent; a string returned is kept as its provider
     message id. Raising counts as a failed attempt (retried with backoff).
     Return None/False to leave the email to the package.
+``clientportal_after_delivery(event)``
+    After a delivery record (``models.DeliveryEvent``: a download, an in-place view
+    or a receipt confirmation) is committed; outside any request transaction. Use it
+    to copy the evidence elsewhere (a document management system, a WORM archive).
+``clientportal_before_receipt_confirmation(portal_user, share)``
+    Before a client's confirmation of receipt is written. Return a non-empty string
+    to refuse it; the string is shown to the client.
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ AFTER_PORTAL_DELETE = "clientportal_after_portal_delete"
 AFTER_USER_CREATED = "clientportal_after_user_created"
 CONSTRUCT_NOTIFICATION = "clientportal_construct_notification"
 SEND_NOTIFICATION = "clientportal_send_notification"
+AFTER_DELIVERY = "clientportal_after_delivery"
+BEFORE_RECEIPT_CONFIRMATION = "clientportal_before_receipt_confirmation"
 
 
 def run(name: str, **kwargs) -> list:

@@ -1,5 +1,11 @@
 from .audit import AccessEvent
 from .clients import Client, Portal, PortalAssignment, PortalUser
+from .delivery import (
+    AppendOnlyError,
+    DeliveryEvent,
+    ReceiptReminder,
+    ReceiptRequest,
+)
 from .documents import DocumentVersion, SharedDocument
 from .invoices import Invoice, Settlement
 from .notifications import Notification
@@ -7,6 +13,10 @@ from .sharing import Share
 
 __all__ = [
     "AccessEvent",
+    "AppendOnlyError",
+    "DeliveryEvent",
+    "ReceiptReminder",
+    "ReceiptRequest",
     "Client",
     "DocumentVersion",
     "Invoice",

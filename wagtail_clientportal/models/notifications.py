@@ -19,6 +19,8 @@ class Notification(models.Model):
         NEW_SHARES = "new_shares", _("New shares")
         PASSWORD_RESET = "password_reset", _("Password reset")
         LOGIN_CODE = "login_code", _("Login code")
+        RECEIPT_REMINDER = "receipt_reminder", _("Receipt confirmation reminder")
+        RECEIPT_OVERDUE = "receipt_overdue", _("Receipt confirmation overdue")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

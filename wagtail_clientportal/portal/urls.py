@@ -4,7 +4,8 @@ URL names (namespace ``wagtail_clientportal``): ``login`` (the portal's root), `
 ``logout``, ``choose``, ``activate``, ``setup``, ``setup_verify``, ``password_reset``,
 ``password_reset_confirm``, ``account``, ``password_change``, ``account_totp``,
 ``backup_codes``, ``logout_everywhere``, ``portal``, ``section`` (``documents`` or
-``invoices``), ``item`` and ``download`` (``?inline=1`` to open PDFs and images in place).
+``invoices``), ``item``, ``confirm_receipt`` (POST only), ``receipt`` (``pdf`` or ``json``) and
+``download`` (``?inline=1`` to open PDFs and images in place).
 Every page of a portal checks DESIGN rule 9 against the database on each request, and
 every URL under the include (unknown ones too) goes through ``guard.portal_view``: session
 lifetime, never-cache, frame and Content-Security-Policy headers.
@@ -13,7 +14,7 @@ lifetime, never-cache, frame and Content-Security-Policy headers.
 from django.urls import path, re_path
 
 from .guard import not_found, portal_view
-from .views import account, activation, downloads, login, pages, password_reset
+from .views import account, activation, downloads, login, pages, password_reset, receipts
 
 app_name = "wagtail_clientportal"
 
@@ -45,6 +46,16 @@ urlpatterns = [
     path("p/<int:portal_id>/item/<int:share_id>/", pages.ItemView.as_view(), name="item"),
     path(
         "p/<int:portal_id>/file/<int:share_id>/", downloads.DownloadView.as_view(), name="download"
+    ),
+    path(
+        "p/<int:portal_id>/item/<int:share_id>/confirm/",
+        receipts.ConfirmReceiptView.as_view(),
+        name="confirm_receipt",
+    ),
+    path(
+        "p/<int:portal_id>/item/<int:share_id>/receipt/<str:fmt>/",
+        receipts.ReceiptView.as_view(),
+        name="receipt",
     ),
 ]
 

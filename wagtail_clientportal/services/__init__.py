@@ -11,7 +11,7 @@ after the other, and the later one is refused with a stable code if the first
 deleted what it meant to change.
 """
 
-from . import accounts
+from . import accounts, delivery, delivery_status, receipts, verification
 from .access import (
     AccessDecision,
     accessible_portal_users,
@@ -48,6 +48,10 @@ __all__ = [
     "ShareResult",
     "accessible_portal_users",
     "accounts",
+    "delivery",
+    "delivery_status",
+    "receipts",
+    "verification",
     "activate_login",
     "assign_portals",
     "block_portal_user",

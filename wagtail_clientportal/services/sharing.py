@@ -15,6 +15,7 @@ from ..exceptions import ClientPortalValidationError
 from ..models import DocumentVersion, Invoice, Portal, Settlement, Share, SharedDocument
 from ..models.sharing import TARGET_FIELDS
 from ..permissions import SHARE_ITEMS, require
+from . import receipts
 
 
 @dataclass
@@ -82,9 +83,19 @@ def _group(items: Iterable) -> dict[str, list]:
 
 @transaction.atomic
 def share_items(
-    actor, portals: Sequence[Portal], items: Iterable, *, expires_at=None, message: str = ""
+    actor,
+    portals: Sequence[Portal],
+    items: Iterable,
+    *,
+    expires_at=None,
+    message: str = "",
+    require_receipt: bool = False,
+    confirm_by=None,
 ) -> ShareResult:
     """Share every item on every portal, in one transaction.
+
+    ``require_receipt`` asks the portal users to confirm receipt of the new shares
+    (optionally by the date ``confirm_by``); the shares of this action are one batch.
 
     ``message`` is an optional plain-text note from the firm, shown in the
     new-items email to everyone notified (kept in the notification, not the share).
@@ -159,6 +170,8 @@ def share_items(
     ]
     created = Share.objects.bulk_create(to_create, batch_size=500)
     mark_shared_documents(grouped, now)
+    if require_receipt or confirm_by:
+        receipts.request_confirmation(actor, created, due_on=confirm_by)
     result = ShareResult(
         created=created,
         already_active=[s for s in existing if s.is_active(now)],

@@ -105,15 +105,26 @@ class ShareBulkMixin(SharePermMixin):
             **self.share_options(data),
             "expires_at": data.get("expires_at"),
             "message": data.get("message", ""),
+            "receipt": self.cleaned_form.receipt_options(),
             "outcome": self.outcome,
         }
 
     @classmethod
     def execute_action(
-        cls, objects, actor=None, portals=(), expires_at=None, message="", outcome=None, **options
+        cls,
+        objects,
+        actor=None,
+        portals=(),
+        expires_at=None,
+        message="",
+        receipt=None,
+        outcome=None,
+        **options,
     ):
         items = cls.items_to_share(actor, objects, **options)
-        result = services.share_items(actor, portals, items, expires_at=expires_at, message=message)
+        result = services.share_items(
+            actor, portals, items, expires_at=expires_at, message=message, **(receipt or {})
+        )
         if outcome is not None:
             outcome.update(result=result, **options)
         return len(result.created), 0

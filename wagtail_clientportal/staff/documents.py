@@ -17,6 +17,7 @@ from ..exceptions import ClientPortalValidationError
 from ..models import DocumentVersion, Share
 from . import roles
 from .base import StaffView, revoke_selected
+from .delivery import DeliveryStatusMixin
 from .files import download_url
 from .history import split_history
 
@@ -26,7 +27,7 @@ def can_see_document(user, document) -> bool:
     return policy.user_has_any_permission_for_instance(user, ["change", "choose"], document)
 
 
-class DocumentSharesView(StaffView):
+class DocumentSharesView(DeliveryStatusMixin, StaffView):
     template_name = "wagtail_clientportal/staff/document_shares.html"
     header_icon = "doc-full"
 
@@ -42,6 +43,13 @@ class DocumentSharesView(StaffView):
     def get(self, request, *args, **kwargs):
         self.get_document()
         return super().get(request, *args, **kwargs)
+
+    def delivery_shares(self):
+        document = self.get_document()
+        self.delivery_export_name = f"delivery-document-{document.pk}"
+        return Share.objects.filter(
+            Q(document=document) | Q(document_version__document=document)
+        ).select_related("portal__client", "document", "document_version")
 
     def get_page_title(self):
         return _("Client portals")
@@ -69,6 +77,7 @@ class DocumentSharesView(StaffView):
         )
         for version in versions:
             version.download_url = download_url(version)
+        context.update(self.delivery_context(active))
         context.update(
             document=document,
             active_shares=active,

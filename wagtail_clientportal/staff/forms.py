@@ -124,6 +124,17 @@ class ShareForm(forms.Form):
             "Optional. Shown in the email to every portal user who is notified, not in the portal."
         ),
     )
+    require_receipt = forms.BooleanField(
+        label=_("Ask for a confirmation of receipt"),
+        required=False,
+        help_text=_("Portal users see “I confirm receipt” on the item and confirm it there."),
+    )
+    confirm_by = forms.DateField(
+        label=_("Confirm by"),
+        required=False,
+        widget=AdminDateInput,
+        help_text=_("Optional. One reminder is emailed before this date; you are told after it."),
+    )
 
     def __init__(self, *args, user=None, with_mode=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,6 +147,26 @@ class ShareForm(forms.Form):
         if value is not None and value <= timezone.now():
             raise forms.ValidationError(_("The date cannot be in the past."))
         return value
+
+    def clean_confirm_by(self):
+        value = self.cleaned_data.get("confirm_by")
+        if value is not None:
+            _not_in_past(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("confirm_by") and not data.get("require_receipt"):
+            self.add_error(
+                "confirm_by", _("Tick “Ask for a confirmation of receipt” to set a date.")
+            )
+        return data
+
+    def receipt_options(self) -> dict:
+        return {
+            "require_receipt": bool(self.cleaned_data.get("require_receipt")),
+            "confirm_by": self.cleaned_data.get("confirm_by"),
+        }
 
 
 class RevokeForm(forms.Form):

@@ -16,6 +16,7 @@ from ..models import Invoice, Share
 from . import roles
 from .base import StaffView, revoke_selected
 from .bulk_actions import _items_shared, share_message
+from .delivery import DeliveryStatusMixin
 from .files import download_url
 from .forms import ShareForm
 from .history import split_history
@@ -40,7 +41,9 @@ class InvoiceItemsShareForm(ShareForm):
             *[(f"settlement-{pk}", s.title) for pk, s in self.settlements.items()],
         ]
         # Order: items first.
-        self.order_fields(["items", "portals", "expires_at", "message"])
+        self.order_fields(
+            ["items", "portals", "expires_at", "message", "require_receipt", "confirm_by"]
+        )
 
     def selected_items(self) -> list:
         chosen = []
@@ -52,7 +55,7 @@ class InvoiceItemsShareForm(ShareForm):
         return chosen
 
 
-class InvoiceSharesView(StaffView):
+class InvoiceSharesView(DeliveryStatusMixin, StaffView):
     template_name = "wagtail_clientportal/staff/invoice_shares.html"
     header_icon = "doc-full"
 
@@ -81,6 +84,13 @@ class InvoiceSharesView(StaffView):
             {"url": "", "label": _("Client portals")},
         ]
 
+    def delivery_shares(self):
+        invoice = self.get_invoice()
+        self.delivery_export_name = f"delivery-invoice-{invoice.pk}"
+        return Share.objects.filter(
+            Q(invoice=invoice) | Q(settlement__invoice=invoice)
+        ).select_related("portal", "invoice", "settlement__invoice")
+
     def get_form(self):
         data = self.request.POST if self.request.method == "POST" else None
         return InvoiceItemsShareForm(data, invoice=self.get_invoice())
@@ -94,6 +104,7 @@ class InvoiceSharesView(StaffView):
         settlements = list(invoice.settlements.all())
         for settlement in settlements:
             settlement.download_url = download_url(settlement)
+        context.update(self.delivery_context(active))
         context.update(
             invoice=invoice,
             invoice_download_url=download_url(invoice),
@@ -122,6 +133,7 @@ class InvoiceSharesView(StaffView):
                     form.selected_items(),
                     expires_at=form.cleaned_data.get("expires_at"),
                     message=form.cleaned_data.get("message", ""),
+                    **form.receipt_options(),
                 )
             except ClientPortalValidationError as error:
                 form.add_error(None, str(error.message))

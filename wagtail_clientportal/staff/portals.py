@@ -15,6 +15,7 @@ from ..models import Portal, PortalUser, Share
 from . import roles
 from .base import ClientCardMixin, StaffView, add_service_error, revoke_selected
 from .counts import count_of
+from .delivery import DeliveryStatusMixin
 from .forms import PortalForm
 from .history import access_summary
 
@@ -157,7 +158,7 @@ class PortalDeleteView(PortalMixin, ClientCardMixin, StaffView):
         return redirect("clientportal_staff:client_portals", portal.client_id)
 
 
-class PortalDetailView(PortalMixin, ClientCardMixin, StaffView):
+class PortalDetailView(DeliveryStatusMixin, PortalMixin, ClientCardMixin, StaffView):
     """One portal: its active shares (with who opened them) and the revoked history."""
 
     template_name = "wagtail_clientportal/staff/portal_detail.html"
@@ -182,6 +183,7 @@ class PortalDetailView(PortalMixin, ClientCardMixin, StaffView):
             .order_by("-revoked_at")
         )
         revoked_page = Paginator(revoked, self.per_page).get_page(self.request.GET.get("rp"))
+        context.update(self.delivery_context(page.object_list))
         context.update(
             portal=portal,
             page=page,
@@ -189,6 +191,10 @@ class PortalDetailView(PortalMixin, ClientCardMixin, StaffView):
             users=PortalUser.objects.filter(portals=portal).select_related("user"),
         )
         return context
+
+    def delivery_shares(self):
+        self.delivery_export_name = f"delivery-portal-{self.get_portal().pk}"
+        return self.get_portal().shares.select_related(*SHARE_RELATED)
 
     def post(self, request, *args, **kwargs):
         """Revoke one or many of the portal's shares."""

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import documents, files, invoice_shares, portal_users, portals
+from . import documents, files, invoice_shares, portal_users, portals, receipts
 
 app_name = "clientportal_staff"
 
@@ -53,4 +53,10 @@ urlpatterns = [
         name="invoice_shares",
     ),
     path("file/<str:kind>/<int:pk>/", files.download, name="file"),
+    path(
+        "receipt/<int:share_id>/<int:portal_user_id>/<str:fmt>/",
+        receipts.receipt,
+        name="receipt",
+    ),
+    path("receipt/verify/", receipts.VerifyReceiptView.as_view(), name="verify_receipt"),
 ]

@@ -23,18 +23,53 @@ INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
-def _iter(handle, start: int, length: int):
-    try:
-        handle.seek(start)
-        remaining = length
-        while remaining > 0:
-            data = handle.read(min(CHUNK, remaining))
-            if not data:
-                break
-            remaining -= len(data)
-            yield data
-    finally:
-        handle.close()
+class _Stream:
+    """The file's bytes from ``start``, ``length`` of them, in chunks; hashed as they go.
+
+    A class, not a generator: a server closes a response it never started reading,
+    and a never-started generator's ``finally`` would not run, leaving no record.
+    """
+
+    def __init__(self, handle, start: int, length: int, tracker=None):
+        self.handle = handle
+        self.start_at = start
+        self.remaining = length
+        self.tracker = tracker
+        self.started = False
+        self.closed = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
+        if self.closed:
+            raise StopIteration
+        if not self.started:
+            self.started = True
+            self.handle.seek(self.start_at)
+        data = self.handle.read(min(CHUNK, self.remaining)) if self.remaining > 0 else b""
+        if not data:
+            self.close()
+            raise StopIteration
+        self.remaining -= len(data)
+        if self.tracker is not None:
+            self.tracker.update(data)
+        return data
+
+    def close(self) -> None:
+        """End of the stream, or the client went away: record what was sent, once."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.handle.close()
+        finally:
+            if self.tracker is not None:
+                self.tracker.finish()
+
+
+def _iter(handle, start: int, length: int, tracker=None) -> _Stream:
+    return _Stream(handle, start, length, tracker)
 
 
 def parse_range(header: str, size: int):
@@ -110,8 +145,22 @@ class DownloadView(PortalAccessMixin):
             # for many) are not recorded again within a few minutes.
             action = AccessEvent.Action.VIEW if inline else AccessEvent.Action.DOWNLOAD
             services.record_access(self.portal_user, share, action, request)
+        tracker = None
+        if request.method == "GET":  # HEAD sends no bytes: nothing was delivered
+            tracker = services.delivery.DeliveryTracker.for_request(
+                request,
+                share,
+                self.portal_user,
+                kind="view" if inline else "download",
+                file_size=size,
+                start=start,
+                length=length,
+                ranged=bool(wanted),
+            )
         response = StreamingHttpResponse(
-            _iter(handle, start, length), status=206 if wanted else 200, content_type=content_type
+            _iter(handle, start, length, tracker),
+            status=206 if wanted else 200,
+            content_type=content_type,
         )
         response["Content-Length"] = str(length)
         if wanted:

@@ -76,5 +76,10 @@ class ItemView(PortalAccessMixin):
             row.settlements = [listing.row_for(s) for s in settlement_shares]
         services.record_access(self.portal_user, share, AccessEvent.Action.VIEW, request)
         section = "invoices" if row.kind in ("invoice", "settlement") else "documents"
-        context = {"portal": self.portal, "row": row, "section": section}
+        context = {
+            "portal": self.portal,
+            "row": row,
+            "section": section,
+            "receipt": services.receipts.receipt_state(share, self.portal_user),
+        }
         return render(request, self.template_name, context)

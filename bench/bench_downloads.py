@@ -1,0 +1,111 @@
+"""Portal download throughput with the delivery record (SHA-256 while streaming) versus
+the previous code path (a plain generator, nothing hashed or recorded), in the same run.
+
+    .venv/bin/python bench/bench_downloads.py            # SQLite in memory
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bench_downloads.py
+
+Each case is a full request through the Django test client (rule 9 checks, the access
+event, the stream read to its end) of one file; best of several runs. Target: the
+ratio recorded / previous stays at or above 0.9.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+from unittest import mock
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+
+def previous_iter(handle, start, length):
+    """The stream as it was before delivery records (verbatim)."""
+    try:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            data = handle.read(min(64 * 1024, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+def main():
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        run()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run():
+    import tempfile
+
+    from django.core.files.base import ContentFile
+    from django.test import Client as TestClient
+    from django.test import override_settings
+
+    from tests.conftest import otp_login
+    from tests.factories import DocumentFactory, PortalFactory, PortalUserFactory, UserFactory
+    from wagtail_clientportal import services
+    from wagtail_clientportal.models import DeliveryEvent
+    from wagtail_clientportal.portal.views import downloads
+
+    call_command("migrate", verbosity=0)
+    media = tempfile.mkdtemp()
+    with override_settings(MEDIA_ROOT=media, ALLOWED_HOSTS=["*"]):
+        admin = UserFactory(username="bench@example.com", is_superuser=True)
+        portal = PortalFactory()
+        member = PortalUserFactory(client=portal.client, portals=[portal])
+        client = TestClient()
+        otp_login(client, member.user)
+        for size_mb, repeat in ((32, 5), (1, 40)):
+            body = os.urandom(size_mb * 1024 * 1024)
+            doc = DocumentFactory(file=ContentFile(body, name=f"bench{size_mb}.pdf"))
+            [share] = services.share_items(admin, [portal], [doc]).created
+            url = f"/portal/p/{portal.pk}/file/{share.pk}/"
+
+            def fetch(url=url, repeat=repeat, body=body):
+                for _ in range(repeat):
+                    response = client.get(url)
+                    assert sum(len(c) for c in response.streaming_content) == len(body)
+
+            def previous(fetch=fetch):
+                with mock.patch.object(
+                    downloads, "_iter", lambda h, s, n, tracker=None: previous_iter(h, s, n)
+                ):
+                    fetch()
+
+            results = {}
+            for name, fn in (("previous", previous), ("recorded", fetch)) * 3:
+                start = time.perf_counter()
+                fn()
+                elapsed = time.perf_counter() - start
+                results[name] = min(results.get(name, float("inf")), elapsed)
+            mb = size_mb * repeat
+            prev, rec = mb / results["previous"], mb / results["recorded"]
+            print(
+                f"{size_mb:>3} MB × {repeat:<3} previous {prev:8.1f} MB/s   "
+                f"recorded {rec:8.1f} MB/s   ratio {rec / prev:.2f}"
+            )
+        print(f"delivery records written: {DeliveryEvent.objects.count()}")
+
+
+if __name__ == "__main__":
+    main()

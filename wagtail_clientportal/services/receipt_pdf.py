@@ -1,0 +1,94 @@
+"""The PDF of a receipt, in Polish, with fpdf2 and the bundled DejaVu Sans.
+
+fpdf2: pure Python (no system libraries, unlike WeasyPrint or Cairo), maintained,
+embeds TrueType subsets, so Polish letters render in every viewer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+
+
+def _when(value) -> str:
+    if not value:
+        return "—"
+    # "2026-11-16T10:05:00+01:00" → "2026-11-16 10:05:00 (Europe/Warsaw)"
+    return value[:19].replace("T", " ") + " (Europe/Warsaw)"
+
+
+def render(data: dict) -> bytes:
+    from fpdf import FPDF
+
+    with translation.override("pl"):
+        pdf = FPDF(format="A4")
+        pdf.set_title(_("Delivery receipt"))
+        pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+        pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        pdf.set_auto_page_break(True, margin=15)
+        pdf.add_page()
+        pdf.set_font("DejaVu", "B", 16)
+        pdf.multi_cell(0, 9, _("Delivery receipt"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 10)
+        pdf.multi_cell(0, 6, data["firm"], new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        item = data["item"]
+        size = item["size"]
+        rows = [
+            (_("Client"), data["client"]),
+            (_("Client portal"), data["portal"]["name"]),
+            (_("Portal user"), f"{data['person']['name']} <{data['person']['email']}>"),
+            (_("Item"), item["title"]),
+            (_("File name"), item["file_name"]),
+            (_("Size"), f"{size} B" if size is not None else "—"),
+            ("SHA-256", item["sha256"] or "—"),
+            (_("Shared at"), _when(data["shared_at"])),
+            (_("First opened"), _when(data["first_opened"])),
+            (_("First complete download"), _when(data["first_complete_download"])),
+            (_("Receipt confirmed"), _when(data["receipt_confirmed"])),
+            (_("IP address"), data["ip_address"] or "—"),
+            (_("Trusted timestamp"), _timestamp_label(data["timestamp"])),
+        ]
+        for label, value in rows:
+            pdf.set_font("DejaVu", "B", 10)
+            pdf.cell(55, 6, label)
+            pdf.set_font("DejaVu", "", 10)
+            pdf.multi_cell(0, 6, str(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.multi_cell(0, 6, _("Records in the delivery chain"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 8)
+        for rec in data["records"]:
+            kind = f"{rec['kind']}/{rec['status']}"
+            line = f"#{rec['seq']} {_when(rec['at'])} {kind} {rec['bytes_sent']} B"
+            pdf.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                0,
+                4.5,
+                f"   SHA-256 {rec['sha256']}  rec {rec['record_hash']}",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "", 8)
+        pdf.multi_cell(
+            0,
+            4.5,
+            _(
+                "Digest of this receipt (SHA-256 of its canonical JSON): %(digest)s. "
+                "The JSON file of the same receipt and the firm's records can be checked "
+                "against it."
+            )
+            % {"digest": data["digest"]},
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        return bytes(pdf.output())
+
+
+def _timestamp_label(status: str) -> str:
+    return _("none (the times above come from the firm's server clock)")

@@ -1,0 +1,83 @@
+"""Checking a receipt JSON against the stored records: what matches and what does not."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from ..models import Share
+from . import receipt_record
+from .delivery import verify_chain
+
+
+@dataclass
+class Verification:
+    # Each check: True (holds), False (fails) or None (cannot be checked).
+    receipt_intact: bool | None = None
+    matches_records: bool | None = None
+    file_matches: bool | None = None
+    chain_intact: bool | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        checks = (self.receipt_intact, self.matches_records, self.chain_intact)
+        return all(checks) and self.file_matches is not False
+
+
+def verify_receipt(raw: bytes | str) -> Verification:
+    result = Verification()
+    try:
+        data = json.loads(raw)
+        share_id = int(data["item"]["share_id"])
+        portal_user_id = int(data["person"]["portal_user_id"])
+    except (ValueError, TypeError, KeyError):
+        result.problems.append("not a receipt")
+        result.receipt_intact = False
+        return result
+    result.receipt_intact = receipt_record.digest_of(data) == data.get("digest")
+    if not result.receipt_intact:
+        result.problems.append("the receipt was changed after it was issued")
+    stored = {
+        (r["portal_id"], r["seq"], r["record_hash"])
+        for r in _stored_records(share_id, portal_user_id)
+    }
+    given = {
+        (r.get("portal_id"), r.get("seq"), r.get("record_hash")) for r in data.get("records", [])
+    }
+    result.matches_records = bool(given) and given <= stored
+    if not result.matches_records:
+        result.problems.append("the receipt's records are not in the stored chain")
+    chains = {key for key, _seq, _hash in given} or {data.get("portal", {}).get("id")}
+    reports = [verify_chain(int(key)) for key in chains if key is not None]
+    result.chain_intact = bool(reports) and all(r.intact for r in reports)
+    for report in reports:
+        result.problems.extend(report.problems)
+    result.file_matches = _file_matches(share_id, data["item"].get("sha256"))
+    if result.file_matches is False:
+        result.problems.append("the file served now has another SHA-256")
+    return result
+
+
+def _stored_records(share_id, portal_user_id):
+    try:
+        return receipt_record.build(share_id, portal_user_id)["records"]
+    except receipt_record.NoRecord:
+        return []
+
+
+def _file_matches(share_id: int, sha256: str | None) -> bool | None:
+    """Does the item's file still hash to the receipt's SHA-256? None if gone or unknown."""
+    from .receipts import file_sha256
+
+    share = (
+        Share.objects.select_related("document", "document_version", "invoice", "settlement")
+        .filter(pk=share_id)
+        .first()
+    )
+    if share is None or not sha256:
+        return None
+    try:
+        return file_sha256(share)[0] == sha256
+    except OSError:
+        return None
