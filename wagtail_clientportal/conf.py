@@ -39,15 +39,20 @@ Setting                                     Default
                                             only for ESPs that support batch sending.
                                             Emails then greet without the name.
 ``WAGTAILCLIENTPORTAL_LOGIN_LIMIT``         ``5``: wrong passwords for one account from
-                                            one client address before that address
-                                            must wait (and reset emails per address
-                                            typed, per ``LOGIN_LOCKOUT``)
+                                            one client address (an IPv6 /64) before
+                                            that address must wait
 ``WAGTAILCLIENTPORTAL_LOGIN_DELAY``         ``30`` seconds: the first wait, doubled
                                             after every further wrong password from
                                             that address (at most ``LOGIN_LOCKOUT``)
 ``WAGTAILCLIENTPORTAL_LOGIN_ACCOUNT_LIMIT`` ``50``: wrong passwords for one account
                                             from all addresses before it is locked
-                                            for everyone for ``LOGIN_LOCKOUT``
+                                            for everyone for ``LOGIN_LOCKOUT`` but
+                                            the addresses the person logged in from
+``WAGTAILCLIENTPORTAL_LOGIN_KNOWN_ADDRESS_DAYS`` ``30``: how long such an address is
+                                            remembered after a successful login
+``WAGTAILCLIENTPORTAL_RESET_EMAIL_LIMIT``   ``3``: reset emails per person per
+                                            ``LOGIN_LOCKOUT`` (reset requests are
+                                            limited per address by ``LOGIN_IP_LIMIT``)
 ``WAGTAILCLIENTPORTAL_LOGIN_IP_LIMIT``      ``20``: wrong passwords per IP address
                                             (any account) before the portal login is
                                             locked for that address
@@ -225,3 +230,14 @@ def notify_provider_timeout() -> float:
 
 def receipt_reminder_days() -> int:
     return int(_get("RECEIPT_REMINDER_DAYS", 2))
+
+
+def login_known_address_days() -> int:
+    """Days an address stays "the person's own" after a successful login from it."""
+    return int(_get("LOGIN_KNOWN_ADDRESS_DAYS", 30))
+
+
+def reset_email_limit() -> int:
+    """Password-reset emails per person per ``LOGIN_LOCKOUT`` window (the rest are dropped:
+    the person already has working links)."""
+    return int(_get("RESET_EMAIL_LIMIT", 3))

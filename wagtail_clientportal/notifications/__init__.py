@@ -45,14 +45,14 @@ def queue_password_reset(user) -> None:
     outbox.create("password_reset", _email_of(user), user=user)
 
 
-def enqueue_password_reset(email: str) -> None:
+def enqueue_password_reset(email: str, known_address: bool = False) -> None:
     """Ask the task worker to look ``email`` up and send a reset if it may (after commit).
 
     Only the typed address travels with the task; the worker decides, so the
     request costs the same for known and unknown addresses. A backend that is
     down is logged, never shown: the answer must not depend on it.
     """
-    outbox.enqueue_task_on_commit("send_password_reset", email)
+    outbox.enqueue_task_on_commit("send_password_reset", email, known_address)
 
 
 def queue_new_shares(result, message: str = "") -> list:

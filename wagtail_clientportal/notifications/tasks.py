@@ -29,11 +29,11 @@ def send_notifications(notification_ids: list[int] | None = None) -> dict:
 send_notifications = Task(func=send_notifications, backend=conf.task_backend())  # type: ignore[assignment]
 
 
-def send_password_reset(email: str) -> bool:
+def send_password_reset(email: str, known_address: bool = False) -> bool:
     """Look up the address typed into the reset form; queue a reset email if it may have one."""
     from ..services.accounts import send_password_reset as send
 
-    return send(email)
+    return send(email, known_address)
 
 
 send_password_reset = Task(func=send_password_reset, backend=conf.task_backend())  # type: ignore[assignment]

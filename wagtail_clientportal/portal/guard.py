@@ -33,6 +33,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP, build_policy
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
 
 from .. import conf
 from ..services import accounts
@@ -100,18 +101,26 @@ def session_expired(request):
 
 
 def portal_view(view):
-    """Wrap one portal view (see the module docstring)."""
+    """Wrap one portal view (see the module docstring).
+
+    CSRF is checked here, inside the wrapper, with Django's own ``csrf_protect``, and
+    the outer view is marked exempt for the host's ``CsrfViewMiddleware``: so a CSRF
+    refusal gets the portal's headers like every other answer, and the portal's forms
+    stay protected even in a host project without the middleware.
+    """
+    checked = csrf_protect(view)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = session_expired(request)
         if response is None:
             try:
-                response = view(request, *args, **kwargs)
+                response = checked(request, *args, **kwargs)
             except EXPECTED_REFUSALS as exc:
                 response = response_for_exception(request, exc)
         return protect_response(response)
 
+    wrapped.csrf_exempt = True
     return wrapped
 
 

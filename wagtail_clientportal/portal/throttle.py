@@ -12,18 +12,30 @@ Wrong passwords are counted three ways:
   a guess spread over many addresses;
 * per address, over every account: ``LOGIN_IP_LIMIT`` (one address trying many).
 
+An address the person has logged in from before (remembered for
+``LOGIN_KNOWN_ADDRESS_DAYS`` after each successful login) is not held by the
+account-wide ceiling: a distributed attack cannot lock the real person out of
+their usual network, and from there they are still limited by the per-pair wait.
+IPv6 addresses count by their /64 network (one host usually has a whole /64), and
+the email is folded the way the database compares it (``iexact``: PostgreSQL's
+``UPPER()`` turns "ſ" into "S"), so look-alike spellings share one counter.
+
 A wait is a "locked until" time in the cache, never a ``sleep()`` in a web
 process. The cache must be shared by every web process in production (Redis,
 Memcached or the database cache); the local-memory cache is only right for one
-process. Password-reset requests use the simple counters (``is_locked`` /
-``record_failure`` with ``scope="reset"``).
+process. Password-reset requests are counted per address only (``is_locked`` /
+``record_failure`` with ``scope="reset"``): a per-account limit would let anyone
+stop the person's own reset; the worker caps the emails per person instead
+(``services.accounts.send_password_reset``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import time
+import unicodedata
 
 from django.core.cache import caches
 
@@ -32,8 +44,32 @@ from .. import conf
 _PREFIX = "clientportal:login-fail:"
 
 
+def fold(value: str) -> str:
+    """The form two spellings share when the database matches them case-insensitively.
+
+    NFKC first (compatibility forms), then upper (what PostgreSQL's ``UPPER()`` in
+    ``iexact`` does: "ſ" → "S", "ı" → "I"), then casefold.
+    """
+    return unicodedata.normalize("NFKC", (value or "").strip()).upper().casefold()
+
+
+def network(ip: str | None) -> str:
+    """The unit an address is counted in: itself for IPv4, its /64 for IPv6."""
+    if not ip:
+        return ""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _key(kind: str, value: str) -> str:
-    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()
+    digest = hashlib.sha256(fold(value).encode()).hexdigest()
     return f"{_PREFIX}{kind}:{digest}"
 
 
@@ -56,19 +92,24 @@ def _count(cache, key: str, timeout: int) -> int:
 
 
 def _login_keys(email: str, ip: str | None) -> dict[str, str]:
-    email = (email or "").strip().lower()
-    address = ip or ""
+    email = fold(email)
+    address = network(ip)
     return {
         "pair": _key("login:pair", f"{email}\n{address}"),
         "account": _key("login:account", email),
-        "ip": _key("login:ip", address) if ip else "",
+        "ip": _key("login:ip", address) if address else "",
+        "known": _key("login:known", f"{email}\n{address}") if address else "",
     }
 
 
 def login_wait(email: str, ip: str | None) -> int:
     """Seconds before a login attempt for ``email`` from ``ip`` is checked at all (0: now)."""
-    keys = [k + ":until" for k in _login_keys(email, ip).values() if k]
-    until = max(_cache().get_many(keys).values(), default=0)
+    keys = _login_keys(email, ip)
+    cache = _cache()
+    waits = [keys["pair"], keys["ip"]]
+    if not (keys["known"] and cache.get(keys["known"])):
+        waits.append(keys["account"])  # the ceiling holds everyone but known addresses
+    until = max(cache.get_many([k + ":until" for k in waits if k]).values(), default=0)
     return max(0, math.ceil(until - time.time()))
 
 
@@ -92,9 +133,13 @@ def record_login_failure(email: str, ip: str | None) -> None:
 
 
 def login_succeeded(email: str, ip: str | None) -> None:
-    """The right password from ``ip``: that address starts afresh (the ceiling does not)."""
-    pair = _login_keys(email, ip)["pair"]
-    _cache().delete_many([pair, pair + ":until"])
+    """The right password from ``ip``: that address starts afresh and is remembered as the
+    person's own (the ceiling's count stays)."""
+    keys = _login_keys(email, ip)
+    cache = _cache()
+    cache.delete_many([keys["pair"], keys["pair"] + ":until"])
+    if keys["known"]:
+        cache.set(keys["known"], 1, conf.login_known_address_days() * 86400)
 
 
 def reset_account(email: str, ip: str | None = None) -> None:
@@ -105,6 +150,12 @@ def reset_account(email: str, ip: str | None = None) -> None:
     )
 
 
+def is_known_address(email: str, ip: str | None) -> bool:
+    """Whether the person behind ``email`` has logged in from ``ip``'s network lately."""
+    key = _login_keys(email, ip)["known"]
+    return bool(key and _cache().get(key))
+
+
 def wait_minutes(seconds: int) -> int:
     return max(1, math.ceil(seconds / 60))
 
@@ -113,10 +164,9 @@ def wait_minutes(seconds: int) -> int:
 
 
 def _keys(email: str, ip: str | None, scope: str):
-    keys = [(_key(f"{scope}:account", email or ""), conf.login_failure_limit())]
-    if ip:
-        keys.append((_key(f"{scope}:ip", ip), conf.login_ip_failure_limit()))
-    return keys
+    # Per address only: see the module docstring (``email`` is kept for the signature).
+    address = network(ip)
+    return [(_key(f"{scope}:ip", address), conf.login_ip_failure_limit())] if address else []
 
 
 def is_locked(email: str, ip: str | None, scope: str = "reset") -> bool:

@@ -13,8 +13,8 @@ from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .. import notifications
-from ..models import PortalUser
+from .. import conf, notifications
+from ..models import Notification, PortalUser
 
 BACKUP_CODE_COUNT = 10
 EMAIL_DEVICE_NAME = "email"
@@ -37,19 +37,22 @@ def may_reset_password(user) -> bool:
     )
 
 
-def request_password_reset(email: str) -> None:
+def request_password_reset(email: str, known_address: bool = False) -> None:
     """A reset asked for ``email``, known or not: one task enqueued, nothing looked up.
 
     The request does the same work whatever the address (no timing oracle for
     account enumeration); the worker decides (``send_password_reset``).
     """
-    notifications.enqueue_password_reset(email)
+    notifications.enqueue_password_reset(email, known_address)
 
 
-def send_password_reset(email: str) -> bool:
+def send_password_reset(email: str, known_address: bool = False) -> bool:
     """In the worker: queue a reset email when ``email`` belongs to a login that may reset.
 
-    Returns whether an email was queued.
+    At most ``RESET_EMAIL_LIMIT`` per person per ``LOGIN_LOCKOUT``, except for a request
+    from an address the person has logged in from (``known_address``: their own network
+    always gets its email; requests per address are limited by the view). Returns
+    whether one was queued.
     """
     from django.contrib.auth import get_user_model
 
@@ -59,6 +62,16 @@ def send_password_reset(email: str) -> bool:
     if not may_reset_password(user):
         return False
     with transaction.atomic():
+        # Lock the login: two requests at once must not both pass the cap below.
+        User._default_manager.select_for_update().filter(pk=user.pk).first()
+        since = timezone.now() - timezone.timedelta(seconds=conf.login_lockout_seconds())
+        recent = Notification.objects.filter(
+            user=user, kind=Notification.Kind.PASSWORD_RESET, created_at__gte=since
+        ).count()
+        if recent >= conf.reset_email_limit() and not known_address:
+            # Requests are not limited per address (anyone could stop the person's own
+            # reset); the person already holds working links from the recent emails.
+            return False
         notifications.queue_password_reset(user)
     return True
 

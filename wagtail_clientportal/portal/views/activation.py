@@ -8,6 +8,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -58,6 +59,10 @@ class ActivateView(View):
             return self._render(form, status=400)
         services.activate_login(self.user, form.cleaned_data["new_password1"])
         self.user.refresh_from_db()
+        # Someone else's login in this browser (planted or left behind) ends here, as at
+        # the portal's login: the person activating must never find themselves in it.
+        if request.user.is_authenticated and request.user.pk != self.user.pk:
+            auth_logout(request)
         session.start(request, session.PENDING_SETUP, self.user)  # a new session key
         return redirect("wagtail_clientportal:setup")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
+
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
@@ -13,6 +16,16 @@ from ...services import accounts
 from ...services.access import client_ip
 from .. import throttle
 from .activation import _user_from
+
+logger = logging.getLogger(__name__)
+
+
+def _ask_worker(email: str, known_address: bool) -> None:
+    # HttpResponse.close() swallows a closer's exceptions: log them here instead.
+    try:
+        accounts.request_password_reset(email, known_address)
+    except Exception:
+        logger.exception("Could not ask for a password reset")
 
 
 class ResetRequestForm(forms.Form):
@@ -37,10 +50,16 @@ class PasswordResetView(View):
         ip = client_ip(request)
         # The same work for every address: the throttle counts what was typed, and the
         # worker (not this request) finds out whether it belongs to anyone.
+        response = render(request, self.template_name, {"sent": True})
         if not throttle.is_locked(email, ip, scope="reset"):
-            throttle.record_failure(email, ip, scope="reset")  # limits how often mail is sent
-            accounts.request_password_reset(email)
-        return render(request, self.template_name, {"sent": True})
+            throttle.record_failure(email, ip, scope="reset")  # one address, many requests
+            # Asked only once the answer has gone out: HttpResponse.close() runs its
+            # closers after the server has sent the body. Even with an immediate task
+            # backend (the lookup and the email then run in this process) the client
+            # times the same work for every address.
+            known = throttle.is_known_address(email, ip)  # a cache read for every address
+            response._resource_closers.append(partial(_ask_worker, email, known))
+        return response
 
 
 class PasswordResetConfirmView(View):
