@@ -114,8 +114,7 @@ class InvoiceViewSet(SnippetViewSet):
     menu_name = "clientportal_invoices"
     url_prefix = "clientportal/invoices"
     admin_url_namespace = "clientportal_invoices"
-    add_to_admin_menu = True
-    menu_order = 251
+    add_to_admin_menu = False  # an entry of the "Panel klienta" group (staff/menu.py)
     filterset_class = InvoiceFilterSet
     index_view_class = InvoiceIndexView
     delete_view_class = InvoiceDeleteView

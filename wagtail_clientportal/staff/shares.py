@@ -11,6 +11,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ..models import Client, Portal, Share
+from . import roles
 
 STATUS_CHOICES = [
     ("active", _("Active")),
@@ -70,8 +71,7 @@ class ShareViewSet(SnippetViewSet):
     menu_name = "clientportal_shares"
     url_prefix = "clientportal/shares"
     admin_url_namespace = "clientportal_shares"
-    add_to_admin_menu = True
-    menu_order = 252
+    add_to_admin_menu = False  # an entry of the "Panel klienta" group (staff/menu.py)
     filterset_class = ShareFilterSet
     copy_view_enabled = False
     inspect_view_enabled = False
@@ -89,6 +89,9 @@ class ShareViewSet(SnippetViewSet):
     ]
     # Shares change only through the services: no create or edit form.
     form_fields = []
+
+    def get_permissions_to_register(self):
+        return roles.package_permissions("share_items")
 
     def get_queryset(self, request):
         return Share.objects.select_related(
