@@ -109,6 +109,9 @@ class PortalPageMixin(ClientCardMixin):
     def get_page_title(self):
         return self.get_portal().name
 
+    def get_header_title(self):
+        return self.get_portal().name
+
     def get_breadcrumbs_items(self):
         client = self.get_client()
         return [
