@@ -18,6 +18,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from ..models import Client, Portal, PortalUser
 from .card import client_tabs
 from .counts import count_of
+from .paginator import CountingPaginator
 
 
 class ClientFilterSet(WagtailFilterSet):
@@ -36,6 +37,8 @@ class ClientFilterSet(WagtailFilterSet):
 
 
 class ClientIndexView(generic.IndexView):
+    paginator_class = CountingPaginator
+
     def get_base_queryset(self):
         return (
             super()
@@ -78,7 +81,12 @@ class ClientIndexView(generic.IndexView):
 
 
 class ClientCreateView(generic.CreateView):
+    """ "Nowy klient": Wagtail's "New: <verbose name>" does not agree in gender."""
+
     page_title = _("New client")
+
+    def get_page_subtitle(self):
+        return ""
 
 
 class ClientEditView(generic.EditView):

@@ -29,6 +29,7 @@ from ..services.notifications import may_see_outbox
 from . import roles
 from .base import Refuse403Mixin
 from .bulk_base import ModelBulkMixin, ServiceErrorMixin, rows_or_404
+from .paginator import CountingPaginator
 
 RESEND_ACTION = "clientportal_resend_notifications"
 # Statuses after which something went wrong: shown as a highlighted tag.
@@ -105,6 +106,8 @@ class OutboxAccessMixin(Refuse403Mixin):
 
 
 class NotificationIndexView(OutboxAccessMixin, IndexView):
+    paginator_class = CountingPaginator
+
     any_permission_required = ["view"]
 
     @cached_property

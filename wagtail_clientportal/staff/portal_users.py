@@ -34,6 +34,7 @@ from . import roles
 from .base import Refuse403Mixin
 from .card import ClientCardMixin, PortalPageMixin
 from .forms import PortalUserForm
+from .paginator import CountingPaginator
 from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
 STATUS_LABELS = {
@@ -128,6 +129,7 @@ class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
     any_permission_required = ["view", "add", "change", "delete"]
     template_name = "wagtail_clientportal/staff/portal_users_index.html"
     scope = ""  # "", "client" or "portal"
+    paginator_class = CountingPaginator
 
     @cached_property
     def columns(self):

@@ -28,6 +28,7 @@ from .card import ClientCardMixin, PortalPageMixin
 from .counts import count_of
 from .forms import PortalForm
 from .history import access_summary
+from .paginator import CountingPaginator
 from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
 SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
@@ -55,6 +56,7 @@ class PortalIndexView(Refuse403Mixin, generic.IndexView):
     """Every portal of every client; the name opens the portal's page."""
 
     any_permission_required = ["view", "add", "change", "delete"]
+    paginator_class = CountingPaginator
 
     def get_base_queryset(self):
         return with_counts(super().get_base_queryset().select_related("client"))
