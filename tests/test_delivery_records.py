@@ -240,7 +240,7 @@ def test_staff_pages_show_and_export_the_derived_status(
     _see_root_documents(editor)
     client.force_login(editor)
     for url in (
-        reverse("clientportal_staff:portal_detail", args=[portal_a.pk]),
+        reverse("clientportal_portals:detail", args=[portal_a.pk]),
         reverse("clientportal_staff:document_shares", args=[doc.pk]),
     ):
         page = client.get(url)
@@ -258,6 +258,6 @@ def test_staff_pages_show_and_export_the_derived_status(
 
 def test_staff_export_needs_staff_rights(client, logged_in, editor, member, portal_a):
     share = _share(editor, portal_a, DocumentFactory())
-    url = reverse("clientportal_staff:portal_detail", args=[share.portal_id]) + "?export=csv"
+    url = reverse("clientportal_portals:detail", args=[share.portal_id]) + "?export=csv"
     client.force_login(member.user)  # a portal user, not staff
     assert client.get(url).status_code in (302, 403)

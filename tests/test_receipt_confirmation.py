@@ -202,7 +202,7 @@ def test_staff_filter_who_has_not_confirmed(client, editor, asked, member, porta
     staff = UserFactory(username="staff-filter@kancelaria.pl")
     staff.groups.set(editor.groups.all())
     client.force_login(staff)
-    url = reverse("clientportal_staff:portal_detail", args=[portal_a.pk])
+    url = reverse("clientportal_portals:detail", args=[portal_a.pk])
     waiting = client.get(url, {"confirmed": "no"}).context["delivery"]
     assert [r.portal_user_id for r in waiting] == [other.pk]
     done = client.get(url, {"confirmed": "yes"}).context["delivery"]

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests import staff_urls
 from tests.factories import ClientFactory, PortalUserFactory, UserFactory
 from wagtail_clientportal.models import Client, Portal, PortalUser
 
@@ -52,8 +53,8 @@ def test_create_and_edit_client(client, administrator):
     assert delta.name == "Delta Sp. z o.o."
     response = client.get(reverse("clientportal_clients:edit", args=[delta.pk]))
     # The client card's tabs: client data, Panel klienta, Użytkownicy PK.
-    assert reverse("clientportal_staff:client_portals", args=[delta.pk]) in response.text
-    assert reverse("clientportal_staff:client_users", args=[delta.pk]) in response.text
+    assert staff_urls.portals_tab(delta.pk) in response.text
+    assert reverse("clientportal_portal_users:client", args=[delta.pk]) in response.text
     assert "Użytkownicy PK" in response.text
 
 
@@ -61,7 +62,7 @@ def test_create_and_edit_client(client, administrator):
 
 
 def portals_url(c):
-    return reverse("clientportal_staff:client_portals", args=[c.pk])
+    return staff_urls.portals_tab(c.pk)
 
 
 def test_portals_tab_shows_details_box(client, editor, client_a, portal_a, member, administrator):
@@ -73,27 +74,29 @@ def test_portals_tab_shows_details_box(client, editor, client_a, portal_a, membe
     assert "Dokumenty" in response.text
     assert "Panel klienta" in response.text
     # Editors see no "+" and no trash icon.
-    assert reverse("clientportal_staff:portal_delete", args=[portal_a.pk]) not in response.text
+    assert staff_urls.portal_delete(portal_a.pk) not in response.text
 
 
 @pytest.mark.parametrize("who", ["administrator", "ado"])
 def test_manager_creates_renames_and_deletes_portal(request, client, who, client_a):
     user = request.getfixturevalue(who)
     client.force_login(user)
-    response = client.post(portals_url(client_a), {"name": "Spory", "description": "Sprawy"})
+    response = client.post(
+        staff_urls.portal_add(client_a), {"name": "Spory", "description": "Sprawy"}
+    )
     assert response.status_code == 302
     portal = Portal.objects.get(client=client_a, name="Spory")
     assert portal.created_by == user and portal.description == "Sprawy"
 
     response = client.post(
-        reverse("clientportal_staff:portal_rename", args=[portal.pk]),
+        staff_urls.portal_edit(portal.pk),
         {"name": "Spory sądowe", "description": ""},
     )
     assert response.status_code == 302
     portal.refresh_from_db()
     assert portal.name == "Spory sądowe"
 
-    delete_url = reverse("clientportal_staff:portal_delete", args=[portal.pk])
+    delete_url = staff_urls.portal_delete(portal.pk)
     assert client.get(delete_url).status_code == 200
     assert client.post(delete_url).status_code == 302
     assert not Portal.objects.filter(pk=portal.pk).exists()
@@ -101,11 +104,12 @@ def test_manager_creates_renames_and_deletes_portal(request, client, who, client
 
 def test_editor_gets_403_for_portal_create_and_delete(client, editor, client_a, portal_a):
     client.force_login(editor)
-    assert client.post(portals_url(client_a), {"name": "Nowy"}).status_code == 403
-    delete_url = reverse("clientportal_staff:portal_delete", args=[portal_a.pk])
+    assert client.get(staff_urls.portal_add(client_a)).status_code == 403
+    assert client.post(staff_urls.portal_add(client_a), {"name": "Nowy"}).status_code == 403
+    delete_url = staff_urls.portal_delete(portal_a.pk)
     assert client.get(delete_url).status_code == 403
     assert client.post(delete_url).status_code == 403
-    rename_url = reverse("clientportal_staff:portal_rename", args=[portal_a.pk])
+    rename_url = staff_urls.portal_edit(portal_a.pk)
     assert client.post(rename_url, {"name": "X"}).status_code == 403
     assert list(Portal.objects.values_list("name", flat=True)) == ["Dokumenty"]
 
@@ -113,7 +117,7 @@ def test_editor_gets_403_for_portal_create_and_delete(client, editor, client_a, 
 @pytest.mark.parametrize("name", ["", "   ", "dokumenty"])
 def test_bad_portal_name_is_a_form_error(client, administrator, client_a, portal_a, name):
     client.force_login(administrator)
-    response = client.post(portals_url(client_a), {"name": name})
+    response = client.post(staff_urls.portal_add(client_a), {"name": name})
     assert response.status_code == 200
     assert 'class="error-message"' in response.text or "error" in response.text
     assert Portal.objects.count() == 1
@@ -121,15 +125,15 @@ def test_bad_portal_name_is_a_form_error(client, administrator, client_a, portal
 
 def test_duplicate_portal_name_message_is_translated(client, administrator, client_a, portal_a):
     client.force_login(administrator)
-    response = client.post(portals_url(client_a), {"name": "Dokumenty"})
+    response = client.post(staff_urls.portal_add(client_a), {"name": "Dokumenty"})
     assert "Ten klient ma już panel o tej nazwie" in response.text or "już" in response.text
 
 
 def test_unknown_ids_are_404(client, administrator):
     client.force_login(administrator)
-    assert client.get(reverse("clientportal_staff:client_portals", args=[999])).status_code == 404
-    assert client.post(reverse("clientportal_staff:portal_delete", args=[999])).status_code == 404
-    assert client.get(reverse("clientportal_staff:portal_detail", args=[999])).status_code == 404
+    assert client.get(staff_urls.portals_tab(999)).status_code == 404
+    assert client.post(staff_urls.portal_delete(999)).status_code == 404
+    assert client.get(reverse("clientportal_portals:detail", args=[999])).status_code == 404
 
 
 def test_delete_confirmation_states_consequences(
@@ -142,7 +146,7 @@ def test_delete_confirmation_states_consequences(
         client=client_a, portals=[portal_a, portal_a2], first_name="Ewa", last_name="Zając"
     )
     client.force_login(administrator)
-    url = reverse("clientportal_staff:portal_delete", args=[portal_a.pk])
+    url = staff_urls.portal_delete(portal_a.pk)
     response = client.get(url)
     assert response.status_code == 200
     text = response.text
@@ -168,7 +172,7 @@ def test_client_with_portals_cannot_be_deleted_but_an_empty_one_can(client, clie
 def test_editor_opens_the_client_card_from_the_listing(client, editor, client_a):
     client.force_login(editor)
     text = client.get(reverse("clientportal_clients:index")).text
-    assert reverse("clientportal_staff:client_portals", args=[client_a.pk]) in text
+    assert staff_urls.portals_tab(client_a.pk) in text
     assert reverse("clientportal_clients:edit", args=[client_a.pk]) not in text
 
 
@@ -184,7 +188,7 @@ def test_portal_card_and_client_listing_counts(
     services.share_items(administrator, [portal_a], docs)
     services.revoke_items(administrator, docs[:1], portals=[portal_a])
     client.force_login(administrator)
-    response = client.get(reverse("clientportal_staff:client_portals", args=[client_a.pk]))
+    response = client.get(staff_urls.portals_tab(client_a.pk))
     counts = {p.name: (p.user_count, p.active_share_count) for p in response.context["portals"]}
     assert counts == {"Dokumenty": (3, 3), "Faktury": (1, 0)}
     listing = client.get(reverse("clientportal_clients:index"))

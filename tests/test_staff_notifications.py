@@ -286,11 +286,11 @@ def test_portal_user_list_marks_whose_last_email_bounced(
         with django_capture_on_commit_callbacks(execute=True):
             services.share_items(editor, [portal_a], [DocumentFactory()])
     _bounce(Notification.objects.get(user=bounced.user))
-    url = reverse("clientportal_staff:client_users", args=[portal_a.client_id])
+    url = reverse("clientportal_portal_users:client", args=[portal_a.client_id])
     client.force_login(editor)
     response = client.get(url)
     assert response.status_code == 200
-    rows = {pu.pk: pu for pu in response.context["portal_users"]}
+    rows = {pu.pk: pu for pu in response.context["object_list"]}
     assert rows[bounced.pk].last_email_bounced and not rows[ok.pk].last_email_bounced
     text = response.text
     assert text.count("data-clientportal-bounced") == 1
@@ -311,7 +311,7 @@ def test_portal_user_list_marker_without_outbox_link_for_manage_portals_only(
     row = failed_share_notification(member, portal_a)
     Notification.objects.filter(pk=row.pk).update(status="complained", sent_at=timezone.now())
     client.force_login(only_portals)
-    text = client.get(reverse("clientportal_staff:client_users", args=[portal_a.client_id])).text
+    text = client.get(reverse("clientportal_portal_users:client", args=[portal_a.client_id])).text
     assert "Ostatni e-mail nie dotarł do tej osoby" in text
     assert reverse(LIST_URL) not in text
 
@@ -329,7 +329,7 @@ def test_portal_user_list_queries_do_not_grow_with_users(
             sent_at=timezone.now(),
         )
     client.force_login(editor)
-    url = reverse("clientportal_staff:client_users", args=[portal_a.client_id])
+    url = reverse("clientportal_portal_users:client", args=[portal_a.client_id])
     with django_assert_max_num_queries(15):
         response = client.get(url)
     assert response.text.count("data-clientportal-bounced") == 10

@@ -4,9 +4,11 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from tests import staff_urls
 from tests.factories import PortalUserFactory
 from wagtail_clientportal.models import PortalUser
 
@@ -14,15 +16,15 @@ pytestmark = pytest.mark.django_db
 
 
 def users_url(c):
-    return reverse("clientportal_staff:client_users", args=[c.pk])
+    return reverse("clientportal_portal_users:client", args=[c.pk])
 
 
 def add_url(c):
-    return reverse("clientportal_staff:portal_user_add", args=[c.pk])
+    return staff_urls.portal_user_add(c.pk)
 
 
 def action_url(pu, action):
-    return reverse("clientportal_staff:portal_user_action", args=[pu.pk, action])
+    return staff_urls.portal_user_action(action, pu.pk)
 
 
 def payload(**overrides):
@@ -85,7 +87,7 @@ def test_editor_gets_403_for_creating_and_deleting_portal_users(
     client.force_login(editor)
     assert client.get(add_url(client_a)).status_code == 403
     assert client.post(add_url(client_a), payload(portals=[portal_a.pk])).status_code == 403
-    delete_url = reverse("clientportal_staff:portal_user_delete", args=[member.pk])
+    delete_url = staff_urls.portal_user_delete(member.pk)
     assert client.post(delete_url).status_code == 403
     for action in ("block", "unblock", "resend"):
         assert client.post(action_url(member, action)).status_code == 403
@@ -152,20 +154,27 @@ def test_resend_block_unblock(
     assert client.post(action_url(invited, "unblock")).status_code == 302
     invited.refresh_from_db()
     assert not invited.is_blocked
-    # GET changes nothing; an unknown action is a 404.
-    assert client.get(action_url(invited, "block")).status_code == 405
+    # GET only asks for confirmation; an unknown action is a 404.
+    assert client.get(action_url(invited, "block")).status_code == 200
+    invited.refresh_from_db()
+    assert not invited.is_blocked
     assert client.post(action_url(invited, "explode")).status_code == 404
 
 
-def test_resend_to_activated_user_is_an_error_message(client, administrator, member):
+def test_resend_to_activated_user_does_nothing(client, administrator, member, mailoutbox):
     client.force_login(administrator)
-    response = client.post(action_url(member, "resend"), follow=True)
-    assert "już aktywował" in response.text
+    page = client.get(action_url(member, "resend"))
+    assert [entry["item"] for entry in page.context["items"]] == []
+    assert page.context["items_with_no_access"] == [member]
+    response = client.post(action_url(member, "resend"))
+    assert response.status_code == 302
+    assert mailoutbox == []
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
 
 
 def test_edit_name_expiry_and_portals(client, administrator, client_a, portal_a, portal_a2, member):
     client.force_login(administrator)
-    url = reverse("clientportal_staff:portal_user_edit", args=[member.pk])
+    url = staff_urls.portal_user_edit(member.pk)
     assert client.get(url).status_code == 200
     expiry = timezone.localdate() + datetime.timedelta(days=5)
     response = client.post(
@@ -193,7 +202,7 @@ def test_edit_keeps_a_past_expiry_but_refuses_a_new_past_one(
     past = timezone.localdate() - datetime.timedelta(days=3)
     expired = PortalUserFactory(client=client_a, portals=[portal_a], access_expires_on=past)
     client.force_login(administrator)
-    url = reverse("clientportal_staff:portal_user_edit", args=[expired.pk])
+    url = staff_urls.portal_user_edit(expired.pk)
     assert "Wygasły" in client.get(users_url(client_a)).text
     data = {"first_name": "A", "last_name": "B", "portals": [portal_a.pk]}
     assert client.post(url, {**data, "access_expires_on": past.isoformat()}).status_code == 302
@@ -204,7 +213,7 @@ def test_edit_keeps_a_past_expiry_but_refuses_a_new_past_one(
 def test_delete_portal_user_with_confirmation(client, ado, client_a, member):
     login_id = member.user_id
     client.force_login(ado)
-    url = reverse("clientportal_staff:portal_user_delete", args=[member.pk])
+    url = staff_urls.portal_user_delete(member.pk)
     response = client.get(url)
     assert response.status_code == 200 and member.full_name in response.text
     assert "Login tej osoby również zostanie usunięty." in response.text
@@ -215,16 +224,9 @@ def test_delete_portal_user_with_confirmation(client, ado, client_a, member):
 
 def test_unknown_portal_user_is_404(client, administrator):
     client.force_login(administrator)
-    assert (
-        client.post(reverse("clientportal_staff:portal_user_delete", args=[999])).status_code == 404
-    )
-    assert (
-        client.post(
-            reverse("clientportal_staff:portal_user_action", args=[999, "block"])
-        ).status_code
-        == 404
-    )
-    assert client.get(reverse("clientportal_staff:client_users", args=[999])).status_code == 404
+    assert client.post(staff_urls.portal_user_delete(999)).status_code == 404
+    assert client.post(staff_urls.portal_user_action("block", 999)).status_code == 404
+    assert client.get(reverse("clientportal_portal_users:client", args=[999])).status_code == 404
 
 
 def test_deleting_a_person_a_colleague_deleted_meanwhile_is_a_message_not_a_500(
@@ -239,7 +241,7 @@ def test_deleting_a_person_a_colleague_deleted_meanwhile_is_a_message_not_a_500(
 
     monkeypatch.setattr(services, "delete_portal_user", gone)
     client.force_login(ado)
-    response = client.post(reverse("clientportal_staff:portal_user_delete", args=[member.pk]))
+    response = client.post(staff_urls.portal_user_delete(member.pk))
     assert response.status_code == 302 and response.url == users_url(client_a)
     [message] = list(response.wsgi_request._messages)
     assert message.level_tag == "error"

@@ -32,7 +32,7 @@ def messages_of(response):
 
 def test_portal_page_messages(client, editor, portal_a, document):
     [share] = services.share_items(editor, [portal_a], [document]).created
-    url = reverse("clientportal_staff:portal_detail", args=[portal_a.pk])
+    url = reverse("clientportal_portals:detail", args=[portal_a.pk])
     client.force_login(editor)
     stale = client.post(url, {"share": [share.pk, 999999]}, follow=True)
     assert messages_of(stale) == [("error", "Zaznacz co najmniej jedno istniejące udostępnienie.")]
@@ -72,11 +72,11 @@ def test_invoice_page_messages(client, editor, client_a, portal_a, portal_b, doc
 def test_forged_ids_are_ignored_not_a_server_error(client, editor, portal_a, document, bad):
     share = services.share_items(editor, [portal_a], [document]).created[0]
     client.force_login(editor)
-    for name, pk in (("portal_detail", portal_a.pk), ("document_shares", document.pk)):
-        response = client.post(
-            reverse(f"clientportal_staff:{name}", args=[pk]),
-            {"action": "revoke", "share": [bad]},
-        )
+    for url in (
+        reverse("clientportal_portals:detail", args=[portal_a.pk]),
+        reverse("clientportal_staff:document_shares", args=[document.pk]),
+    ):
+        response = client.post(url, {"action": "revoke", "share": [bad]})
         assert response.status_code < 500
     share.refresh_from_db()
     assert share.revoked_at is None

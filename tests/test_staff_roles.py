@@ -8,6 +8,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection, GroupCollectionPermission
 from wagtail.permissions import policy_registry
 
+from tests import staff_urls
 from tests.factories import UserFactory
 from wagtail_clientportal.models import Client, Share
 from wagtail_clientportal.permissions import MANAGE_PORTAL_USERS, MANAGE_PORTALS, SHARE_ITEMS
@@ -45,7 +46,7 @@ def test_roles_command_creates_groups_and_is_idempotent():
 def test_roles_from_the_command_work_in_the_admin(client):
     call_command("clientportal_roles", stdout=None)
     client_a = Client.objects.create(name="Alfa")
-    url = reverse("clientportal_staff:client_portals", args=[client_a.pk])
+    url = staff_urls.portal_add(client_a)
     client.force_login(user_in("ADO"))
     assert client.post(url, {"name": "Dokumenty"}).status_code == 302
     client.force_login(user_in("Editors"))
@@ -68,31 +69,31 @@ def test_permission_policies_are_registered_for_the_packages_models(administrato
 
 def test_buttons_are_hidden_from_editors(client, editor, administrator, client_a, portal_a, member):
     pages = [
-        reverse("clientportal_staff:client_portals", args=[client_a.pk]),
-        reverse("clientportal_staff:client_users", args=[client_a.pk]),
+        staff_urls.portals_tab(client_a.pk),
+        reverse("clientportal_portal_users:client", args=[client_a.pk]),
     ]
     client.force_login(editor)
     for page in pages:
         text = client.get(page).text
-        assert reverse("clientportal_staff:portal_delete", args=[portal_a.pk]) not in text
-        assert reverse("clientportal_staff:portal_user_delete", args=[member.pk]) not in text
-        assert reverse("clientportal_staff:portal_user_add", args=[client_a.pk]) not in text
+        assert staff_urls.portal_delete(portal_a.pk) not in text
+        assert staff_urls.portal_user_delete(member.pk) not in text
+        assert staff_urls.portal_user_add(client_a.pk) not in text
     client.force_login(administrator)
     text = client.get(pages[0]).text + client.get(pages[1]).text
-    assert reverse("clientportal_staff:portal_delete", args=[portal_a.pk]) in text
-    assert reverse("clientportal_staff:portal_user_delete", args=[member.pk]) in text
+    assert staff_urls.portal_delete(portal_a.pk) in text
+    assert staff_urls.portal_user_delete(member.pk) in text
 
 
 def test_staff_without_package_permission_is_refused(client, nobody, client_a, portal_a):
     client.force_login(nobody)
     for url in (
-        reverse("clientportal_staff:client_portals", args=[client_a.pk]),
-        reverse("clientportal_staff:client_users", args=[client_a.pk]),
-        reverse("clientportal_staff:portal_detail", args=[portal_a.pk]),
+        staff_urls.portals_tab(client_a.pk),
+        reverse("clientportal_portal_users:client", args=[client_a.pk]),
+        reverse("clientportal_portals:detail", args=[portal_a.pk]),
     ):
         assert client.get(url).status_code == 403
 
 
 def test_anonymous_is_sent_to_login(client, client_a):
-    response = client.get(reverse("clientportal_staff:client_portals", args=[client_a.pk]))
+    response = client.get(staff_urls.portals_tab(client_a.pk))
     assert response.status_code == 302 and "/login/" in response["Location"]

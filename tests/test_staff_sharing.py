@@ -166,7 +166,7 @@ def test_user_without_share_permission_cannot_share_or_revoke(
             == 403
         )
         assert client.post(revoke_url([document]), {}).status_code == 403
-        detail = reverse("clientportal_staff:portal_detail", args=[portal_a.pk])
+        detail = reverse("clientportal_portals:detail", args=[portal_a.pk])
         assert client.post(detail, {"share": [Share.objects.get().pk]}).status_code in (403,)
     assert Share.objects.active().count() == 1
 
@@ -213,7 +213,7 @@ def test_portal_page_lists_shares_with_access_and_revokes(
     opened = result.created[0]
     services.record_access(member, opened, AccessEvent.Action.DOWNLOAD)
     client.force_login(editor)
-    url = reverse("clientportal_staff:portal_detail", args=[portal_a.pk])
+    url = reverse("clientportal_portals:detail", args=[portal_a.pk])
     response = client.get(url)
     assert response.status_code == 200
     for doc in docs:
@@ -248,7 +248,7 @@ def test_portal_page_queries_are_bounded(
     client.force_login(editor)
     with django_assert_max_num_queries(25):
         assert (
-            client.get(reverse("clientportal_staff:portal_detail", args=[portal_a.pk])).status_code
+            client.get(reverse("clientportal_portals:detail", args=[portal_a.pk])).status_code
             == 200
         )
 

@@ -13,3 +13,6 @@ class WagtailClientPortalAppConfig(AppConfig):
         # with the app installed (web, worker) records webhook events.
         from . import checks, signals  # noqa: F401
         from .notifications import tracking  # noqa: F401
+        from .staff import roles
+
+        roles.register_policies()

@@ -27,10 +27,16 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 CLIENT = "Kowalczyk Budownictwo Sp. z o.o."
 
 
+def open_clients(page):
+    """The admin's menu: the "Panel klienta" group → Klienci."""
+    page.goto("/admin/")
+    page.get_by_role("button", name="Panel klienta").click()
+    page.get_by_role("link", name="Klienci").click()
+
+
 def open_client_card(page, name: str):
     """From the admin's menu: Klienci → the client → its card (client data tab)."""
-    page.goto("/admin/")
-    page.get_by_role("link", name="Klienci").first.click()
+    open_clients(page)
     page.get_by_role("link", name=name).first.click()
     expect(page.get_by_role("tab", name="Panel klienta")).to_be_visible()
 
@@ -41,8 +47,7 @@ def open_portals_tab(page, name: str):
     Editors may not edit client data, so the client's name is not a link for them;
     the row's menu leads to the card's tabs for everyone.
     """
-    page.goto("/admin/")
-    page.get_by_role("link", name="Klienci").first.click()
+    open_clients(page)
     page.get_by_role("button", name=f"Więcej opcji dla '{name}'").click()
     page.get_by_role("link", name="Panel klienta").click()
     expect(page.get_by_role("tab", name="Panel klienta", selected=True)).to_be_visible()
@@ -61,7 +66,7 @@ def test_administrator_creates_portal_and_portal_user(page, new_page, screenshot
     page.get_by_role("link", name="Dodaj panel klienta").click()
     page.get_by_label("Nazwa").fill("Faktury")
     page.get_by_label("Opis").fill("Faktury i zestawienia godzin.")
-    page.get_by_role("button", name="Zapisz").click()
+    page.get_by_role("button", name="Utwórz").click()
     expect(page.get_by_text("Utworzono panel klienta „Faktury”.")).to_be_visible()
     expect(page.get_by_role("heading", name="Faktury")).to_be_visible()
     portal = Portal.objects.get(client=client, name="Faktury")

@@ -1,12 +1,10 @@
-"""Shared pieces of the staff views: the admin page furniture and the service-error bridge."""
+"""Shared pieces of the staff views: real 403s, the service-error bridge, revoking."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
@@ -14,7 +12,6 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import services
 from ..exceptions import ClientPortalValidationError
-from ..models import Client
 from . import roles
 from .ids import clean_ids
 
@@ -108,51 +105,3 @@ def revoke_selected(request, shares, nothing_selected: str = "") -> None:
         messages.error(request, str(error.message))
     else:
         messages.success(request, revoked_message(len(revoked)))
-
-
-def card_tabs(client: Client) -> list[tuple]:
-    """The client card's tabs: client data, "Panel klienta", "Użytkownicy PK"."""
-    return [
-        ("data", _("Client data"), reverse("clientportal_clients:edit", args=[client.pk])),
-        (
-            "portals",
-            _("Client portal"),
-            reverse("clientportal_staff:client_portals", args=[client.pk]),
-        ),
-        ("users", _("Portal users"), reverse("clientportal_staff:client_users", args=[client.pk])),
-    ]
-
-
-class ClientCardMixin:
-    """The client card's tabs: client data, "Panel klienta", "Użytkownicy PK"."""
-
-    active_tab = ""
-
-    def get_client(self) -> Client:
-        if not hasattr(self, "client"):
-            self.client = get_object_or_404(Client, pk=self.kwargs["client_pk"])
-        return self.client
-
-    def get_page_title(self):
-        return str(self.get_client())
-
-    def get_breadcrumbs_items(self):
-        return [
-            *super().get_breadcrumbs_items(),
-            {"url": reverse("clientportal_clients:index"), "label": _("Clients")},
-            {"url": "", "label": str(self.get_client())},
-        ]
-
-    def get_context_data(self, **kwargs):
-        client = self.get_client()
-        user = self.request.user
-        context = super().get_context_data(**kwargs)
-        context.update(
-            client=client,
-            active_tab=self.active_tab,
-            tabs=card_tabs(client),
-            can_manage_portals=roles.has(user, roles.MANAGE_PORTALS),
-            can_manage_users=roles.has(user, roles.MANAGE_PORTAL_USERS),
-            can_share=roles.has(user, roles.SHARE_ITEMS),
-        )
-        return context

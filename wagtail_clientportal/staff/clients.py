@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
@@ -15,7 +16,9 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from ..models import Client, Portal, PortalUser
+from .card import client_tabs
 from .counts import count_of
+from .paginator import CountingPaginator
 
 
 class ClientFilterSet(WagtailFilterSet):
@@ -34,6 +37,8 @@ class ClientFilterSet(WagtailFilterSet):
 
 
 class ClientIndexView(generic.IndexView):
+    paginator_class = CountingPaginator
+
     def get_base_queryset(self):
         return (
             super()
@@ -47,11 +52,11 @@ class ClientIndexView(generic.IndexView):
     def get_edit_url(self, instance):
         # Staff who may not edit client data still open the client card by its name.
         return super().get_edit_url(instance) or reverse(
-            "clientportal_staff:client_portals", args=[instance.pk]
+            "clientportal_portals:client", args=[instance.pk]
         )
 
     def get_list_more_buttons(self, instance):
-        card_url = reverse("clientportal_staff:client_portals", args=[instance.pk])
+        card_url = reverse("clientportal_portals:client", args=[instance.pk])
         inherited = [
             button
             for button in super().get_list_more_buttons(instance)
@@ -60,28 +65,45 @@ class ClientIndexView(generic.IndexView):
         return [
             *inherited,
             MenuItem(
-                _("Client portal"),
-                url=reverse("clientportal_staff:client_portals", args=[instance.pk]),
-                icon_name="folder-open-inverse",
-                priority=20,
+                _("Client portal"), url=card_url, icon_name="folder-open-inverse", priority=20
             ),
             MenuItem(
                 _("Portal users"),
-                url=reverse("clientportal_staff:client_users", args=[instance.pk]),
+                url=reverse("clientportal_portal_users:client", args=[instance.pk]),
                 icon_name="group",
                 priority=21,
             ),
         ]
 
+    @cached_property
+    def add_item_label(self):
+        return _("Add client")
+
+
+class ClientCreateView(generic.CreateView):
+    """ "Nowy klient": Wagtail's "New: <verbose name>" does not agree in gender."""
+
+    page_title = _("New client")
+
+    def get_page_subtitle(self):
+        return ""
+
 
 class ClientEditView(generic.EditView):
+    """The card's "Dane klienta" tab: Wagtail's edit view under the card's header and tabs."""
+
     template_name = "wagtail_clientportal/staff/client_edit.html"
+    header_icon = "group"
+
+    def get_page_title(self):
+        return str(self.object)
+
+    def get_page_subtitle(self):
+        return str(self.object)
 
     def get_context_data(self, **kwargs):
-        from .base import card_tabs
-
         context = super().get_context_data(**kwargs)
-        context.update(tabs=card_tabs(self.object), active_tab="data")
+        context.update(tabs=client_tabs(self.request.user, self.object), active_tab="data")
         return context
 
 
@@ -112,9 +134,9 @@ class ClientViewSet(ModelViewSet):
     url_prefix = "clientportal/clients"
     icon = "group"
     menu_label = _("Clients")
-    menu_order = 250
-    add_to_admin_menu = True
+    add_to_admin_menu = False  # an entry of the "Panel klienta" group (staff/menu.py)
     index_view_class = ClientIndexView
+    add_view_class = ClientCreateView
     edit_view_class = ClientEditView
     delete_view_class = ClientDeleteView
     filterset_class = ClientFilterSet

@@ -10,11 +10,23 @@ from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 from ..models import Portal
 
 
-class PortalForm(forms.Form):
+class PortalForm(forms.ModelForm):
+    """Name and description; the client and the uniqueness rule are the service's."""
+
     name = forms.CharField(label=_("Name"), max_length=120)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    class Meta:
+        model = Portal
+        fields = ["name", "description"]
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def validate_unique(self):
+        """The service checks the name case-insensitively, under a lock."""
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -8,16 +8,18 @@ from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn, Column
-from wagtail.snippets.views.snippets import DeleteView, IndexView, SnippetViewSet
+from wagtail.snippets.views.snippets import CreateView, DeleteView, IndexView, SnippetViewSet
 
 from ..models import Client, Invoice, Share
 from .files import PrivateFileInput
+from .paginator import CountingPaginator
 
 
 class InvoiceFilterSet(WagtailFilterSet):
@@ -80,7 +82,22 @@ class InvoiceForm(WagtailAdminModelForm):
         return pdf
 
 
+class InvoiceCreateView(CreateView):
+    """ "Nowa faktura": Wagtail's "New: <verbose name>" does not agree in gender."""
+
+    page_title = _("New invoice")
+
+    def get_page_subtitle(self):
+        return ""
+
+
 class InvoiceIndexView(IndexView):
+    paginator_class = CountingPaginator
+
+    @cached_property
+    def add_item_label(self):
+        return _("Add invoice")
+
     def get_list_more_buttons(self, instance):
         return [
             *super().get_list_more_buttons(instance),
@@ -114,10 +131,10 @@ class InvoiceViewSet(SnippetViewSet):
     menu_name = "clientportal_invoices"
     url_prefix = "clientportal/invoices"
     admin_url_namespace = "clientportal_invoices"
-    add_to_admin_menu = True
-    menu_order = 251
+    add_to_admin_menu = False  # an entry of the "Panel klienta" group (staff/menu.py)
     filterset_class = InvoiceFilterSet
     index_view_class = InvoiceIndexView
+    add_view_class = InvoiceCreateView
     delete_view_class = InvoiceDeleteView
     search_fields = ["number", "ksef_number"]
     search_backend_name = None

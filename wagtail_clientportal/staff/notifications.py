@@ -26,8 +26,10 @@ from .. import services
 from ..models import Notification
 from ..notifications.outbox import RESENDABLE_KINDS
 from ..services.notifications import may_see_outbox
+from . import roles
 from .base import Refuse403Mixin
 from .bulk_base import ModelBulkMixin, ServiceErrorMixin, rows_or_404
+from .paginator import CountingPaginator
 
 RESEND_ACTION = "clientportal_resend_notifications"
 # Statuses after which something went wrong: shown as a highlighted tag.
@@ -104,6 +106,8 @@ class OutboxAccessMixin(Refuse403Mixin):
 
 
 class NotificationIndexView(OutboxAccessMixin, IndexView):
+    paginator_class = CountingPaginator
+
     any_permission_required = ["view"]
 
     @cached_property
@@ -133,8 +137,7 @@ class NotificationViewSet(SnippetViewSet):
     menu_name = "clientportal_notifications"
     url_prefix = "clientportal/notifications"
     admin_url_namespace = "clientportal_notifications"
-    add_to_admin_menu = True
-    menu_order = 253
+    add_to_admin_menu = False  # an entry of the "Panel klienta" group (staff/menu.py)
     index_view_class = NotificationIndexView
     filterset_class = NotificationFilterSet
     search_fields = ["recipient"]
@@ -161,6 +164,9 @@ class NotificationViewSet(SnippetViewSet):
     ]
     # The outbox changes only through delivery and the services: no forms.
     form_fields = []
+
+    def get_permissions_to_register(self):
+        return roles.package_permissions()  # none: rows change only through delivery
 
     def get_queryset(self, request):
         return Notification.objects.select_related("portal__client")

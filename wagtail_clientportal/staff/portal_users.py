@@ -1,25 +1,41 @@
-"""The "Użytkownicy PK" tab: a client's portal users and the actions on them (rule 8)."""
+"""Portal users on Wagtail's rails (rule 8): one listing, scoped to a client or a portal.
+
+The client card's "Użytkownicy PK" tab and each portal's own users tab are the same
+Wagtail listing with a scope; row actions sit in the "⋯" menu and the bulk-action
+footer (``portal_user_actions``); writes go through ``services.users``.
+"""
 
 from __future__ import annotations
 
-from django.contrib import messages
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, DateColumn, TitleColumn
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 
 from .. import services
-from ..exceptions import ClientPortalValidationError
-from ..models import PortalUser
+from ..models import Client, Portal, PortalUser
 from ..notifications import last_bounced_user_ids
 from ..permissions import is_staff_login
 from ..services.notifications import may_see_outbox
 from . import roles
-from .base import ClientCardMixin, StaffView, add_service_error, refuse_with_403
+from .base import Refuse403Mixin
+from .card import ClientCardMixin, PortalPageMixin
 from .forms import PortalUserForm
+from .paginator import CountingPaginator
+from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
 STATUS_LABELS = {
     "invited": gettext_lazy("Invited"),
@@ -27,6 +43,7 @@ STATUS_LABELS = {
     "blocked": gettext_lazy("Blocked"),
     "expired": gettext_lazy("Expired"),
 }
+EMAIL = f"user__{get_user_model().get_email_field_name()}"
 
 
 def status_of(portal_user: PortalUser, today=None) -> str:
@@ -39,194 +56,451 @@ def status_of(portal_user: PortalUser, today=None) -> str:
     return "active"
 
 
-class ClientUsersView(ClientCardMixin, StaffView):
-    template_name = "wagtail_clientportal/staff/client_users.html"
-    active_tab = "users"
+def status_q(status: str, today) -> Q:
+    """The same rule as ``status_of``, as a filter."""
+    open_ = Q(is_blocked=False) & (
+        Q(access_expires_on__isnull=True) | Q(access_expires_on__gte=today)
+    )
+    return {
+        "blocked": Q(is_blocked=True),
+        "expired": Q(is_blocked=False, access_expires_on__lt=today),
+        "invited": open_ & Q(activated_at__isnull=True),
+        "active": open_ & Q(activated_at__isnull=False),
+    }[status]
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
-        users = list(
-            PortalUser.objects.filter(client=self.get_client())
-            .select_related("user")
-            .prefetch_related("portals")
-            .order_by("last_name", "first_name")
+
+class PortalUserFilterSet(WagtailFilterSet):
+    client = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Client"), queryset=Client.objects.all()
+    )
+    portals = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Client portal"), queryset=Portal.objects.select_related("client")
+    )
+    status = django_filters.ChoiceFilter(
+        label=gettext_lazy("Status"), choices=list(STATUS_LABELS.items()), method="filter_status"
+    )
+
+    class Meta:
+        model = PortalUser
+        fields = []
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status_q(value, timezone.localdate())) if value else queryset
+
+
+class StatusColumn(Column):
+    cell_template_name = "wagtailadmin/tables/status_tag_cell.html"
+
+    def get_value(self, instance):
+        return STATUS_LABELS[instance.status]
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["primary"] = instance.status == "active"
+        return context
+
+
+class EmailColumn(Column):
+    """The address, with a warning when the last email to it did not arrive."""
+
+    cell_template_name = "wagtail_clientportal/staff/_email_cell.html"
+
+    def get_value(self, instance):
+        return instance.email
+
+
+class PortalsColumn(Column):
+    def get_value(self, instance):
+        return ", ".join(p.name for p in instance.portals.all()) or "—"
+
+
+def action_url(action: str, *portal_users, next_url: str = "") -> str:
+    """The bulk-action confirmation page for ``portal_users`` (also a row's "⋯" entry)."""
+    url = reverse("wagtail_bulk_action", args=("wagtail_clientportal", "portaluser", action))
+    query = [("id", pu.pk) for pu in portal_users]
+    if next_url:
+        query.append(("next", next_url))
+    return f"{url}?{urlencode(query)}"
+
+
+class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
+    """All portal users, or one client's (the card's tab), or one portal's (its tab)."""
+
+    any_permission_required = ["view", "add", "change", "delete"]
+    template_name = "wagtail_clientportal/staff/portal_users_index.html"
+    scope = ""  # "", "client" or "portal"
+    paginator_class = CountingPaginator
+
+    @cached_property
+    def columns(self):
+        title = self._get_title_column_class(TitleColumn)(
+            "full_name",
+            label=_("Name"),
+            sort_key="last_name",
+            get_url=self.get_edit_url,
+            get_title_id=lambda instance: f"portaluser_{instance.pk}_title",
         )
+        columns = [title, *super().columns]
+        if self.user_has_permission("change"):
+            columns.insert(0, BulkActionsCheckboxColumn("bulk_actions", obj_type="portaluser"))
+        if self.scope:
+            columns = [c for c in columns if c.name != "client"]
+        return columns
+
+    def get_base_queryset(self):
+        queryset = (
+            super().get_base_queryset().select_related("user", "client").prefetch_related("portals")
+        )
+        if self.scope == "client":
+            queryset = queryset.filter(client=self.get_client())
+        elif self.scope == "portal":
+            queryset = queryset.filter(portals=self.get_portal())
+        return queryset
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        rows = list(rows)
+        today = timezone.localdate()
         # One query for the page: whose most recent email bounced, was rejected or complained of.
-        bounced = last_bounced_user_ids([pu.user_id for pu in users]) if users else set()
-        for pu in users:
-            pu.status = status_of(pu, today)
-            pu.status_label = STATUS_LABELS[pu.status]
-            pu.last_email_bounced = pu.user_id in bounced
-        context["portal_users"] = users
-        context["outbox_url"] = (
+        bounced = last_bounced_user_ids([pu.user_id for pu in rows]) if rows else set()
+        outbox = (
             reverse("clientportal_notifications:list") if may_see_outbox(self.request.user) else ""
         )
-        return context
+        for pu in rows:
+            pu.status = status_of(pu, today)
+            pu.last_email_bounced = pu.user_id in bounced
+            # The outbox filtered to the person's emails, for staff who may see it.
+            pu.outbox_url = f"{outbox}?{urlencode({'q': pu.email})}" if outbox else ""
+        page.object_list = rows
+        return paginator, page, rows, is_paginated
 
+    def _scoped(self, name):
+        if self.scope == "client":
+            return reverse(f"clientportal_portal_users:client{name}", args=[self.get_client().pk])
+        if self.scope == "portal":
+            return reverse(f"clientportal_portal_users:portal{name}", args=[self.get_portal().pk])
+        return None
 
-class PortalUserFormPage(ClientCardMixin, StaffView):
-    """The add and edit pages: one form page, Cancel back to the client's portal users."""
+    def get_index_url(self):
+        return self._scoped("") or super().get_index_url()
 
-    template_name = "wagtail_clientportal/staff/form.html"
-    permission = roles.MANAGE_PORTAL_USERS
-    active_tab = "users"
-    header_icon = "user"
-    submit_label = gettext_lazy("Save")
+    def get_index_results_url(self):
+        return self._scoped("_results") or super().get_index_results_url()
+
+    def get_add_url(self):
+        url = super().get_add_url()
+        if not url or not self.scope:
+            return None  # added from a client: its card or one of its portals
+        query = {"client": self.get_client().pk}
+        if self.scope == "portal":
+            query["portal"] = self.get_portal().pk
+        return f"{url}?{urlencode(query)}"
+
+    def get_list_more_buttons(self, instance):
+        if not self.user_has_permission("change"):
+            return []
+        next_url = self.index_url
+        buttons = [
+            MenuItem(
+                _("Edit"),
+                url=reverse("clientportal_portal_users:edit", args=[instance.pk]),
+                icon_name="edit",
+                priority=10,
+            ),
+        ]
+        if instance.activated_at is None:
+            buttons.append(
+                MenuItem(
+                    _("Resend activation email"),
+                    url=action_url("resend", instance, next_url=next_url),
+                    icon_name="mail",
+                    priority=20,
+                )
+            )
+        block = "unblock" if instance.is_blocked else "block"
+        buttons.append(
+            MenuItem(
+                _("Unblock") if instance.is_blocked else _("Block"),
+                url=action_url(block, instance, next_url=next_url),
+                icon_name="lock-open" if instance.is_blocked else "lock",
+                priority=21,
+            )
+        )
+        if self.user_has_permission("delete"):
+            buttons.append(
+                MenuItem(
+                    _("Delete"),
+                    url=reverse("clientportal_portal_users:delete", args=[instance.pk]),
+                    icon_name="bin",
+                    priority=30,
+                )
+            )
+        return buttons
+
+    @cached_property
+    def add_item_label(self):
+        return _("Add portal user")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", self.get_form())
-        context["cancel_url"] = reverse("clientportal_staff:client_users", args=[self.client.pk])
-        context["submit_label"] = str(self.submit_label)
+        if self.scope:
+            scope_object = self.get_client() if self.scope == "client" else self.get_portal()
+            context["bulk_parent"] = f"{self.scope}-{scope_object.pk}"
         return context
 
 
-class PortalUserCreateView(PortalUserFormPage):
-    submit_label = gettext_lazy("Save and send the activation email")
+class ClientUsersView(ClientCardMixin, PortalUserIndexView):
+    """The client card's "Użytkownicy PK" tab."""
+
+    scope = "client"
+    active_tab = "users"
+
+
+class PortalUsersView(PortalPageMixin, PortalUserIndexView):
+    """A portal's own "Użytkownicy PK" tab: the users assigned to it."""
+
+    scope = "portal"
+    active_tab = "users"
+
+
+class PortalUserFormMixin(ServiceFormMixin):
+    """The add and edit pages: the package's form (the email lives on the login)."""
+
+    def get_form_class(self):
+        return PortalUserForm
+
+    def get_success_url(self):
+        return reverse("clientportal_portal_users:client", args=[self.get_client().pk])
+
+    def get_breadcrumbs_items(self):
+        client = self.get_client()
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("clientportal_clients:index"), "label": _("Clients")},
+            {
+                "url": reverse("clientportal_portal_users:client", args=[client.pk]),
+                "label": str(client),
+            },
+            {"url": "", "label": self.get_page_subtitle()},
+        ]
+
+    def get_success_buttons(self):
+        return []
+
+
+class PortalUserCreateView(PortalUserFormMixin, generic.CreateView):
+    """``?client=<pk>`` (and ``&portal=<pk>`` from a portal's tab, preselected)."""
+
+    submit_button_label = gettext_lazy("Save and send the activation email")
+
+    def get_client(self) -> Client:
+        if not hasattr(self, "client"):
+            pk = self.request.GET.get("client", "")
+            if not pk.isdigit():
+                raise Http404
+            self.client = get_object_or_404(Client, pk=pk)
+        return self.client
 
     def get_page_subtitle(self):
         return _("Add portal user")
 
-    def get_form(self):
-        data = self.request.POST if self.request.method == "POST" else None
-        return PortalUserForm(data, client=self.get_client())
+    def get_add_url(self):
+        return f"{super().get_add_url()}?{self.request.GET.urlencode()}"
 
-    def post(self, request, *args, **kwargs):
-        client = self.get_client()
-        form = self.get_form()
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                portal_user = services.create_portal_user(
-                    request.user,
-                    client,
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    portals=list(data["portals"]),
-                    access_expires_on=data["access_expires_on"],
-                )
-            except ClientPortalValidationError as error:
-                add_service_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Portal user %(name)s added; the activation email was sent to %(email)s.")
-                    % {"name": portal_user.full_name, "email": portal_user.email},
-                )
-                return redirect("clientportal_staff:client_users", client.pk)
-        return self.render_to_response(self.get_context_data(form=form))
+    def get_form_kwargs(self):
+        kwargs = {"client": self.get_client(), "initial": {}}
+        portal = self.request.GET.get("portal", "")
+        if portal.isdigit():
+            kwargs["initial"]["portals"] = [int(portal)]
+        if self.request.method == "POST":
+            kwargs["data"] = self.request.POST
+        return kwargs
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.create_portal_user(
+            self.request.user,
+            self.get_client(),
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            portals=list(data["portals"]),
+            access_expires_on=data["access_expires_on"],
+        )
+
+    def get_success_message(self, instance):
+        return _("Portal user %(name)s added; the activation email was sent to %(email)s.") % {
+            "name": instance.full_name,
+            "email": instance.email,
+        }
 
 
-class PortalUserMixin:
-    def get_portal_user(self) -> PortalUser:
-        if not hasattr(self, "portal_user"):
-            self.portal_user = get_object_or_404(
-                PortalUser.objects.select_related("client", "user"), pk=self.kwargs["pk"]
-            )
-            self.client = self.portal_user.client
-        return self.portal_user
+class PortalUserEditView(PortalUserFormMixin, generic.EditView):
+    """First and last name, access expiry and portals, saved in one service call."""
 
     def get_client(self):
-        return self.get_portal_user().client
+        return self.object.client
 
-
-class PortalUserEditView(PortalUserMixin, PortalUserFormPage):
-    """Change first and last name, access expiry and portals; each through its service."""
+    def get_queryset(self):
+        return PortalUser.objects.select_related("client", "user")
 
     def get_page_subtitle(self):
-        return _("Edit portal user %(name)s") % {"name": self.get_portal_user().full_name}
+        return _("Edit portal user %(name)s") % {"name": self.object.full_name}
 
-    def get_form(self):
-        pu = self.get_portal_user()
-        initial = {
-            "first_name": pu.first_name,
-            "last_name": pu.last_name,
-            "access_expires_on": pu.access_expires_on,
-            "portals": [p.pk for p in pu.portals.all()],
+    def get_form_kwargs(self):
+        pu = self.object
+        kwargs = {
+            "client": pu.client,
+            "with_email": False,
+            "initial": {
+                "first_name": pu.first_name,
+                "last_name": pu.last_name,
+                "access_expires_on": pu.access_expires_on,
+                "portals": [p.pk for p in pu.portals.all()],
+            },
         }
-        data = self.request.POST if self.request.method == "POST" else None
-        return PortalUserForm(data, client=pu.client, initial=initial, with_email=False)
+        if self.request.method == "POST":
+            kwargs["data"] = self.request.POST
+        return kwargs
 
-    def post(self, request, *args, **kwargs):
-        pu = self.get_portal_user()
-        form = self.get_form()
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.update_portal_user(
-                    request.user,
-                    pu,
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    access_expires_on=data["access_expires_on"],
-                    portals=list(data["portals"]),
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.update_portal_user(
+            self.request.user,
+            self.object,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            access_expires_on=data["access_expires_on"],
+            portals=list(data["portals"]),
+        )
+
+    def get_success_message(self):
+        return _("Portal user %(name)s saved.") % {"name": self.object.full_name}
+
+    @cached_property
+    def header_more_buttons(self):
+        pu = self.object
+        next_url = reverse("clientportal_portal_users:client", args=[pu.client_id])
+        buttons = []
+        if pu.activated_at is None:
+            buttons.append(
+                Button(
+                    _("Resend activation email"),
+                    url=action_url("resend", pu, next_url=next_url),
+                    icon_name="mail",
+                    priority=10,
                 )
-            except ClientPortalValidationError as error:
-                add_service_error(form, error)
-            else:
-                messages.success(request, _("Portal user %(name)s saved.") % {"name": pu.full_name})
-                return redirect("clientportal_staff:client_users", pu.client_id)
-        return self.render_to_response(self.get_context_data(form=form))
+            )
+        buttons.append(
+            Button(
+                _("Unblock") if pu.is_blocked else _("Block"),
+                url=action_url("unblock" if pu.is_blocked else "block", pu, next_url=next_url),
+                icon_name="lock",
+                priority=20,
+            )
+        )
+        if self.user_has_permission("delete"):
+            buttons.append(
+                Button(
+                    _("Delete"),
+                    url=reverse("clientportal_portal_users:delete", args=[pu.pk]),
+                    icon_name="bin",
+                    priority=30,
+                )
+            )
+        return buttons
 
 
-class PortalUserDeleteView(PortalUserMixin, ClientCardMixin, StaffView):
+class PortalUserDeleteView(ServiceDeleteMixin, generic.DeleteView):
     template_name = "wagtail_clientportal/staff/portal_user_delete.html"
-    permission = roles.MANAGE_PORTAL_USERS
-    active_tab = "users"
-    header_icon = "bin"
 
     def get_page_subtitle(self):
-        return _("Delete portal user %(name)s") % {"name": self.get_portal_user().full_name}
+        return _("Delete portal user %(name)s") % {"name": self.object.full_name}
+
+    def get_usage_url(self):
+        return None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        pu = self.get_portal_user()
-        context["portal_user"] = pu
+        pu = self.object
         # The login stays when the person is staff or a portal user of another client.
         context["login_kept"] = (
             is_staff_login(pu.user)
             or PortalUser.objects.filter(user_id=pu.user_id).exclude(pk=pu.pk).exists()
         )
-        context["cancel_url"] = reverse("clientportal_staff:client_users", args=[self.client.pk])
         return context
 
-    def post(self, request, *args, **kwargs):
-        pu = self.get_portal_user()
-        name, client_id = pu.full_name, pu.client_id
-        try:
-            services.delete_portal_user(request.user, pu)
-        except ClientPortalValidationError as error:  # deleted meanwhile, e.g. in another tab
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Portal user %(name)s deleted.") % {"name": name})
-        return redirect("clientportal_staff:client_users", client_id)
+    def delete_action(self):
+        self.deleted_name = self.object.full_name
+        services.delete_portal_user(self.request.user, self.object)
+
+    def get_success_url(self):
+        return reverse("clientportal_portal_users:client", args=[self.object.client_id])
+
+    def get_success_message(self):
+        return _("Portal user %(name)s deleted.") % {"name": self.deleted_name}
 
 
-ACTIONS = {
-    "resend": (
-        services.send_activation,
-        gettext_lazy("The activation email was sent again to %(email)s."),
-    ),
-    "block": (services.block_portal_user, gettext_lazy("Portal user %(name)s blocked.")),
-    "unblock": (services.unblock_portal_user, gettext_lazy("Portal user %(name)s unblocked.")),
-}
+class PortalUserViewSet(ModelViewSet):
+    model = PortalUser
+    name = "clientportal_portal_users"
+    url_prefix = "clientportal/portal-users"
+    icon = "user"
+    menu_label = gettext_lazy("Portal users")
+    add_to_admin_menu = False
+    index_view_class = PortalUserIndexView
+    add_view_class = PortalUserCreateView
+    edit_view_class = PortalUserEditView
+    delete_view_class = PortalUserDeleteView
+    filterset_class = PortalUserFilterSet
+    search_fields = ["first_name", "last_name", EMAIL]
+    search_backend_name = None
+    ordering = ["last_name", "first_name"]
+    list_per_page = 50
+    # The name (a title column linking to the edit page) is added by the index view.
+    list_display = [
+        EmailColumn("email", label=gettext_lazy("Email"), sort_key=EMAIL),
+        Column("client", label=gettext_lazy("Client"), sort_key="client__name"),
+        StatusColumn("status", label=gettext_lazy("Status")),
+        DateColumn(
+            "user.last_login", label=gettext_lazy("Last login"), sort_key="user__last_login"
+        ),
+        DateColumn(
+            "access_expires_on",
+            label=gettext_lazy("Access expires on"),
+            sort_key="access_expires_on",
+        ),
+        PortalsColumn("portals", label=gettext_lazy("Client portals")),
+    ]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return PortalUserForm
+
+    def get_permissions_to_register(self):
+        return roles.package_permissions("manage_portal_users")
+
+    def scoped_index(self, scope, **kwargs):
+        view_class = {"client": ClientUsersView, "portal": PortalUsersView}[scope]
+        return self.construct_view(view_class, **self.get_index_view_kwargs(), **kwargs)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("client/<int:client_pk>/", self.scoped_index("client"), name="client"),
+            path(
+                "client/<int:client_pk>/results/",
+                self.scoped_index("client", results_only=True),
+                name="client_results",
+            ),
+            path("portal/<int:portal_pk>/", self.scoped_index("portal"), name="portal"),
+            path(
+                "portal/<int:portal_pk>/results/",
+                self.scoped_index("portal", results_only=True),
+                name="portal_results",
+            ),
+        ]
 
 
-@refuse_with_403
-@require_POST
-def portal_user_action(request, pk, action):
-    """Resend activation, block, unblock: one POST button each."""
-    roles.require_perm(request.user, roles.MANAGE_PORTAL_USERS)
-    pu = get_object_or_404(PortalUser.objects.select_related("user", "client"), pk=pk)
-    if action not in ACTIONS:
-        raise Http404
-    service, message = ACTIONS[action]
-    try:
-        service(request.user, pu)
-    except ClientPortalValidationError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, str(message) % {"name": pu.full_name, "email": pu.email})
-    return redirect("clientportal_staff:client_users", pu.client_id)
+portal_user_viewset = PortalUserViewSet()

@@ -1,175 +1,244 @@
-"""The "Panel klienta" tab: a client's portals; and one portal's shares."""
+"""Portals on Wagtail's rails: the "Panel klienta" tab, a portal's page, add/rename/delete.
+
+Writes go through ``services.portals`` (``save_instance`` / ``delete_action``); the
+listing, forms, confirmation and messages are Wagtail's generic views.
+"""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.paginator import Paginator
+import django_filters
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
+from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
 
 from .. import services
-from ..exceptions import ClientPortalValidationError
-from ..models import Portal, PortalUser, Share
+from ..models import Client, Portal, PortalUser, Share
 from . import roles
-from .base import ClientCardMixin, StaffView, add_service_error, revoke_selected
+from .base import Refuse403Mixin, StaffView, revoke_selected
+from .card import ClientCardMixin, PortalPageMixin
 from .counts import count_of
 from .delivery import DeliveryStatusMixin
 from .forms import PortalForm
 from .history import access_summary
+from .paginator import CountingPaginator
+from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
 SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
+PORTAL_ERRORS = {"portal_name_taken": "name", "portal_name_required": "name"}
+
+
+def with_counts(queryset):
+    return queryset.annotate(
+        user_count=count_of(PortalUser.objects.all(), "portals"),
+        active_share_count=count_of(Share.objects.active(), "portal"),
+    )
+
+
+class PortalFilterSet(WagtailFilterSet):
+    client = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Client"), queryset=Client.objects.all()
+    )
+
+    class Meta:
+        model = Portal
+        fields = []
+
+
+class PortalIndexView(Refuse403Mixin, generic.IndexView):
+    """Every portal of every client; the name opens the portal's page."""
+
+    any_permission_required = ["view", "add", "change", "delete"]
+    paginator_class = CountingPaginator
+
+    def get_base_queryset(self):
+        return with_counts(super().get_base_queryset().select_related("client"))
+
+    def get_edit_url(self, instance):
+        return reverse("clientportal_portals:detail", args=[instance.pk])
+
+    def get_add_url(self):
+        return None  # a portal is added from its client's card
+
+    def get_list_more_buttons(self, instance):
+        buttons = [
+            MenuItem(_("Shares"), url=self.get_edit_url(instance), icon_name="link", priority=1),
+            MenuItem(
+                _("Portal users"),
+                url=reverse("clientportal_portal_users:portal", args=[instance.pk]),
+                icon_name="group",
+                priority=2,
+            ),
+        ]
+        if self.user_has_permission("change"):
+            buttons.append(
+                MenuItem(
+                    _("Rename"),
+                    url=reverse("clientportal_portals:edit", args=[instance.pk]),
+                    icon_name="edit",
+                    priority=10,
+                )
+            )
+        if self.user_has_permission("delete"):
+            buttons.append(
+                MenuItem(
+                    _("Delete"),
+                    url=reverse("clientportal_portals:delete", args=[instance.pk]),
+                    icon_name="bin",
+                    priority=30,
+                )
+            )
+        return buttons
+
+
+class PortalCreateView(ServiceFormMixin, generic.CreateView):
+    """ "+ Dodaj panel klienta" on the card: ``?client=<pk>`` says whose."""
+
+    error_fields = PORTAL_ERRORS
+    page_title = gettext_lazy("New client portal")
+
+    def get_client(self) -> Client:
+        if not hasattr(self, "client"):
+            pk = self.request.GET.get("client", "")
+            if not pk.isdigit():
+                raise Http404
+            self.client = get_object_or_404(Client, pk=pk)
+        return self.client
+
+    def get_add_url(self):
+        return f"{super().get_add_url()}?client={self.get_client().pk}"
+
+    def get_page_subtitle(self):
+        return str(self.get_client())
+
+    def get_breadcrumbs_items(self):
+        client = self.get_client()
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("clientportal_clients:index"), "label": _("Clients")},
+            {"url": reverse("clientportal_portals:client", args=[client.pk]), "label": str(client)},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.create_portal(
+            self.request.user, self.get_client(), data["name"], data["description"]
+        )
+
+    def get_success_url(self):
+        return reverse("clientportal_portals:client", args=[self.get_client().pk])
+
+    def get_success_message(self, instance):
+        return _("Portal “%(name)s” created.") % {"name": instance.name}
+
+    def get_success_buttons(self):
+        return [
+            messages.button(
+                reverse("clientportal_portals:detail", args=[self.object.pk]), _("Open")
+            )
+        ]
+
+
+class PortalEditView(ServiceFormMixin, generic.EditView):
+    """Rename a portal (and change its description) through ``services.rename_portal``."""
+
+    error_fields = PORTAL_ERRORS
+
+    def get_page_subtitle(self):
+        return _("Rename portal “%(name)s”") % {"name": self.saved_name}
+
+    def get_object(self, queryset=None):
+        portal = super().get_object(queryset)
+        self.saved_name = portal.name  # the form writes the typed name onto the instance
+        return portal
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        portal = Portal.objects.get(pk=self.object.pk)
+        return services.rename_portal(self.request.user, portal, data["name"], data["description"])
+
+    def get_success_url(self):
+        return reverse("clientportal_portals:client", args=[self.object.client_id])
+
+    def get_success_message(self):
+        return _("Portal “%(name)s” saved.") % {"name": self.object.name}
+
+    def get_success_buttons(self):
+        return []
+
+    @cached_property
+    def header_more_buttons(self):
+        return []
+
+
+class PortalDeleteView(ServiceDeleteMixin, generic.DeleteView):
+    """The confirmation states the consequences computed from the data (rule 7)."""
+
+    template_name = "wagtail_clientportal/staff/portal_delete.html"
+
+    def get_page_subtitle(self):
+        return _("Delete portal “%(name)s”") % {"name": self.object.name}
+
+    def get_usage_url(self):
+        return None  # the plan below says more than the reference count
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["plan"] = services.plan_portal_deletion(self.object)
+        return context
+
+    def delete_action(self):
+        self.result = services.delete_portal(self.request.user, self.object)
+
+    def get_success_url(self):
+        return reverse("clientportal_portals:client", args=[self.object.client_id])
+
+    def get_success_message(self):
+        count = len(self.result.deleted)
+        if not count:
+            return _("Portal “%(name)s” deleted.") % {"name": self.result.portal_name}
+        return ngettext(
+            "Portal “%(name)s” deleted; %(count)d portal user deleted with it.",
+            "Portal “%(name)s” deleted; %(count)d portal users deleted with it.",
+            count,
+        ) % {"name": self.result.portal_name, "count": count}
 
 
 class ClientPortalsView(ClientCardMixin, StaffView):
-    """Lists the client's portals with a details box; POST adds one ("+" → Zapisz)."""
+    """The card's "Panel klienta" tab: a "Szczegóły" box per portal, "+" to add one."""
 
     template_name = "wagtail_clientportal/staff/client_portals.html"
     active_tab = "portals"
-    header_icon = "folder-open-inverse"
-
-    def get_portals(self):
-        return (
-            Portal.objects.filter(client=self.get_client())
-            .select_related("created_by")
-            .annotate(
-                user_count=count_of(PortalUser.objects.all(), "portals"),
-                active_share_count=count_of(Share.objects.active(), "portal"),
-            )
-            .order_by("name")
-        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", PortalForm())
-        context["portals"] = self.get_portals()
-        context["show_form"] = context["form"].is_bound or self.request.GET.get("add") == "1"
+        portals = with_counts(
+            Portal.objects.filter(client=self.get_client()).select_related("created_by")
+        ).order_by("name")
+        context["portals"] = portals
+        context["add_url"] = f"{reverse('clientportal_portals:add')}?client={self.get_client().pk}"
         return context
 
-    def post(self, request, *args, **kwargs):
-        roles.require_perm(request.user, roles.MANAGE_PORTALS)
-        client = self.get_client()
-        form = PortalForm(request.POST)
-        if form.is_valid():
-            try:
-                portal = services.create_portal(
-                    request.user,
-                    client,
-                    form.cleaned_data["name"],
-                    form.cleaned_data["description"],
-                )
-            except ClientPortalValidationError as error:
-                add_service_error(form, error, {"portal_name_taken": "name"})
-            else:
-                messages.success(request, _("Portal “%(name)s” created.") % {"name": portal.name})
-                return redirect("clientportal_staff:client_portals", client.pk)
-        return self.render_to_response(self.get_context_data(form=form), status=200)
 
-
-class PortalMixin:
-    def get_portal(self) -> Portal:
-        if not hasattr(self, "portal"):
-            self.portal = get_object_or_404(
-                Portal.objects.select_related("client"), pk=self.kwargs["portal_pk"]
-            )
-            self.client = self.portal.client
-        return self.portal
-
-    def get_client(self):
-        return self.get_portal().client
-
-
-class PortalRenameView(PortalMixin, ClientCardMixin, StaffView):
-    template_name = "wagtail_clientportal/staff/form.html"
-    permission = roles.MANAGE_PORTALS
-    active_tab = "portals"
-    header_icon = "edit"
-
-    def get_page_subtitle(self):
-        return _("Rename portal “%(name)s”") % {"name": self.get_portal().name}
-
-    def get_context_data(self, **kwargs):
-        portal = self.get_portal()
-        context = super().get_context_data(**kwargs)
-        context.setdefault(
-            "form", PortalForm(initial={"name": portal.name, "description": portal.description})
-        )
-        context["cancel_url"] = reverse(
-            "clientportal_staff:client_portals", args=[portal.client_id]
-        )
-        context["submit_label"] = _("Save")
-        return context
-
-    def post(self, request, *args, **kwargs):
-        portal = self.get_portal()
-        form = PortalForm(request.POST)
-        if form.is_valid():
-            try:
-                services.rename_portal(
-                    request.user,
-                    portal,
-                    form.cleaned_data["name"],
-                    form.cleaned_data["description"],
-                )
-            except ClientPortalValidationError as error:
-                add_service_error(form, error, {"portal_name_taken": "name"})
-            else:
-                messages.success(request, _("Portal “%(name)s” saved.") % {"name": portal.name})
-                return redirect("clientportal_staff:client_portals", portal.client_id)
-        return self.render_to_response(self.get_context_data(form=form))
-
-
-class PortalDeleteView(PortalMixin, ClientCardMixin, StaffView):
-    """Confirmation page with the consequences computed from the data (DESIGN rule 7)."""
-
-    template_name = "wagtail_clientportal/staff/portal_delete.html"
-    permission = roles.MANAGE_PORTALS
-    active_tab = "portals"
-    header_icon = "bin"
-
-    def get_page_subtitle(self):
-        return _("Delete portal “%(name)s”") % {"name": self.get_portal().name}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["plan"] = services.plan_portal_deletion(self.get_portal())
-        context["cancel_url"] = reverse(
-            "clientportal_staff:client_portals", args=[self.get_portal().client_id]
-        )
-        return context
-
-    def post(self, request, *args, **kwargs):
-        portal = self.get_portal()
-        try:
-            result = services.delete_portal(request.user, portal)
-        except ClientPortalValidationError as exc:  # e.g. a colleague deleted it meanwhile
-            messages.error(request, exc.message)
-            return redirect("clientportal_staff:client_portals", portal.client_id)
-        messages.success(
-            request,
-            ngettext(
-                "Portal “%(name)s” deleted; %(count)d portal user deleted with it.",
-                "Portal “%(name)s” deleted; %(count)d portal users deleted with it.",
-                len(result.deleted),
-            )
-            % {"name": result.portal_name, "count": len(result.deleted)},
-        )
-        return redirect("clientportal_staff:client_portals", portal.client_id)
-
-
-class PortalDetailView(DeliveryStatusMixin, PortalMixin, ClientCardMixin, StaffView):
-    """One portal: its active shares (with who opened them) and the revoked history."""
+class PortalDetailView(DeliveryStatusMixin, PortalPageMixin, StaffView):
+    """One portal's "Udostępnienia" tab: active shares (who opened them) and the history."""
 
     template_name = "wagtail_clientportal/staff/portal_detail.html"
-    active_tab = "portals"
-    header_icon = "folder-open-inverse"
+    active_tab = "shares"
     per_page = 50
 
-    def get_page_subtitle(self):
-        return self.get_portal().name
-
     def get_context_data(self, **kwargs):
+        from django.core.paginator import Paginator
+
         portal = self.get_portal()
         context = super().get_context_data(**kwargs)
         active = portal.shares.active().select_related(*SHARE_RELATED).order_by("-shared_at", "-pk")
@@ -183,13 +252,8 @@ class PortalDetailView(DeliveryStatusMixin, PortalMixin, ClientCardMixin, StaffV
             .order_by("-revoked_at")
         )
         revoked_page = Paginator(revoked, self.per_page).get_page(self.request.GET.get("rp"))
+        context.update(page=page, revoked_page=revoked_page)
         context.update(self.delivery_context(page.object_list))
-        context.update(
-            portal=portal,
-            page=page,
-            revoked_page=revoked_page,
-            users=PortalUser.objects.filter(portals=portal).select_related("user"),
-        )
         return context
 
     def delivery_shares(self):
@@ -197,7 +261,7 @@ class PortalDetailView(DeliveryStatusMixin, PortalMixin, ClientCardMixin, StaffV
         return self.get_portal().shares.select_related(*SHARE_RELATED)
 
     def post(self, request, *args, **kwargs):
-        """Revoke one or many of the portal's shares."""
+        """Revoke the ticked shares of this portal."""
         roles.require_perm(request.user, roles.SHARE_ITEMS)
         portal = self.get_portal()
         revoke_selected(
@@ -205,4 +269,49 @@ class PortalDetailView(DeliveryStatusMixin, PortalMixin, ClientCardMixin, StaffV
             Share.objects.filter(portal=portal),
             nothing_selected=_("Select at least one share that still exists."),
         )
-        return redirect("clientportal_staff:portal_detail", portal.pk)
+        return redirect("clientportal_portals:detail", portal.pk)
+
+
+class PortalViewSet(ModelViewSet):
+    model = Portal
+    name = "clientportal_portals"
+    url_prefix = "clientportal/portals"
+    icon = "folder-open-inverse"
+    menu_label = gettext_lazy("Client portals")
+    add_to_admin_menu = False
+    index_view_class = PortalIndexView
+    add_view_class = PortalCreateView
+    edit_view_class = PortalEditView
+    delete_view_class = PortalDeleteView
+    filterset_class = PortalFilterSet
+    search_fields = ["name", "client__name"]
+    search_backend_name = None
+    ordering = ["client__name", "name"]
+    list_per_page = 50
+    list_display = [
+        "name",
+        Column("client", label=gettext_lazy("Client"), sort_key="client__name"),
+        Column("user_count", label=gettext_lazy("Portal users"), sort_key="user_count"),
+        Column(
+            "active_share_count", label=gettext_lazy("Active shares"), sort_key="active_share_count"
+        ),
+        DateColumn("created_at", label=gettext_lazy("Created at")),
+    ]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return PortalForm
+
+    def get_permissions_to_register(self):
+        return roles.package_permissions("manage_portals")
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("client/<int:client_pk>/", ClientPortalsView.as_view(), name="client"),
+            path("<int:portal_pk>/", PortalDetailView.as_view(), name="detail"),
+        ]
+
+
+portal_viewset = PortalViewSet()

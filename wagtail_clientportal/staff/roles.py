@@ -130,10 +130,23 @@ class PackagePermissionPolicy(BasePermissionPolicy):
         return get_user_model().objects.filter(is_active=True).filter(q).distinct()
 
 
+def package_permissions(*codenames: str):
+    """The package's own ``Permission`` rows, for a viewset's ``register_permissions``.
+
+    Wagtail's group editor shows what the ``register_permissions`` hook returns; the
+    package offers its own permissions there, not add/change/delete tickboxes that its
+    policies refuse anyway (shares and outbox rows change only through the services).
+    """
+    return Permission.objects.filter(
+        content_type__app_label="wagtail_clientportal", codename__in=codenames
+    )
+
+
 def register_policies() -> None:
+    """Called from ``AppConfig.ready()``, as Wagtail's own apps do."""
     from wagtail.permissions import register_permission_policy
 
-    from ..models import Client, Invoice, Notification, Share
+    from ..models import Client, Invoice, Notification, Portal, PortalUser, Share
 
     register_permission_policy(
         Client,
@@ -143,6 +156,30 @@ def register_policies() -> None:
                 "view": PACKAGE_PERMS,
                 "add": (MANAGE_PORTALS, MANAGE_PORTAL_USERS),
                 "change": (MANAGE_PORTALS, MANAGE_PORTAL_USERS),
+            },
+        ),
+    )
+    register_permission_policy(
+        Portal,
+        PackagePermissionPolicy(
+            Portal,
+            {
+                "view": PACKAGE_PERMS,
+                "add": (MANAGE_PORTALS,),
+                "change": (MANAGE_PORTALS,),
+                "delete": (MANAGE_PORTALS,),
+            },
+        ),
+    )
+    register_permission_policy(
+        PortalUser,
+        PackagePermissionPolicy(
+            PortalUser,
+            {
+                "view": PACKAGE_PERMS,
+                "add": (MANAGE_PORTAL_USERS,),
+                "change": (MANAGE_PORTAL_USERS,),
+                "delete": (MANAGE_PORTAL_USERS,),
             },
         ),
     )

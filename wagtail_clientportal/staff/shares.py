@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from ..models import Client, Portal, Share
+from . import roles
+from .paginator import CountingPaginator
 
 STATUS_CHOICES = [
     ("active", _("Active")),
@@ -63,15 +65,27 @@ class ShareFilterSet(WagtailFilterSet):
         return queryset
 
 
+class ShareIndexView(IndexView):
+    paginator_class = CountingPaginator
+
+
+class SharedByColumn(Column):
+    """The sharer's name, as every other screen shows it; the login only without one."""
+
+    def get_value(self, instance):
+        user = instance.shared_by
+        return (user.get_full_name() or str(user)) if user else "—"
+
+
 class ShareViewSet(SnippetViewSet):
     model = Share
+    index_view_class = ShareIndexView
     icon = "link"
     menu_label = _("Shares")
     menu_name = "clientportal_shares"
     url_prefix = "clientportal/shares"
     admin_url_namespace = "clientportal_shares"
-    add_to_admin_menu = True
-    menu_order = 252
+    add_to_admin_menu = False  # an entry of the "Panel klienta" group (staff/menu.py)
     filterset_class = ShareFilterSet
     copy_view_enabled = False
     inspect_view_enabled = False
@@ -81,7 +95,7 @@ class ShareViewSet(SnippetViewSet):
         Column("kind_label", accessor="get_kind_display", label=_("Kind")),
         Column("portal_label", label=_("Client portal")),
         Column("client_label", label=_("Client")),
-        Column("shared_by", label=_("Shared by")),
+        SharedByColumn("shared_by", label=_("Shared by")),
         "shared_at",
         "expires_at",
         "revoked_at",
@@ -89,6 +103,9 @@ class ShareViewSet(SnippetViewSet):
     ]
     # Shares change only through the services: no create or edit form.
     form_fields = []
+
+    def get_permissions_to_register(self):
+        return roles.package_permissions("share_items")
 
     def get_queryset(self, request):
         return Share.objects.select_related(

@@ -1,47 +1,12 @@
-"""Admin URLs of the staff side, mounted under ``/admin/clientportal/``."""
+"""Admin URLs of the staff side that are not a viewset's, under ``/admin/clientportal/``."""
 
 from django.urls import path
 
-from . import documents, files, invoice_shares, portal_users, portals, receipts
+from . import documents, files, invoice_shares, receipts
 
 app_name = "clientportal_staff"
 
 urlpatterns = [
-    path(
-        "client/<int:client_pk>/portals/",
-        portals.ClientPortalsView.as_view(),
-        name="client_portals",
-    ),
-    path("portal/<int:portal_pk>/", portals.PortalDetailView.as_view(), name="portal_detail"),
-    path(
-        "portal/<int:portal_pk>/rename/", portals.PortalRenameView.as_view(), name="portal_rename"
-    ),
-    path(
-        "portal/<int:portal_pk>/delete/", portals.PortalDeleteView.as_view(), name="portal_delete"
-    ),
-    path(
-        "client/<int:client_pk>/users/", portal_users.ClientUsersView.as_view(), name="client_users"
-    ),
-    path(
-        "client/<int:client_pk>/users/add/",
-        portal_users.PortalUserCreateView.as_view(),
-        name="portal_user_add",
-    ),
-    path(
-        "portal-user/<int:pk>/edit/",
-        portal_users.PortalUserEditView.as_view(),
-        name="portal_user_edit",
-    ),
-    path(
-        "portal-user/<int:pk>/delete/",
-        portal_users.PortalUserDeleteView.as_view(),
-        name="portal_user_delete",
-    ),
-    path(
-        "portal-user/<int:pk>/<str:action>/",
-        portal_users.portal_user_action,
-        name="portal_user_action",
-    ),
     path(
         "document/<int:document_pk>/",
         documents.DocumentSharesView.as_view(),

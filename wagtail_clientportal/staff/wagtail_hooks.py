@@ -1,10 +1,10 @@
-"""Wagtail hooks of the staff side: viewsets, menu items, bulk actions, permission policies."""
+"""Wagtail hooks of the staff side: the menu group of viewsets, extra URLs, bulk actions."""
 
 from django.urls import include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from . import roles, urls
+from . import urls
 from .bulk_actions import (
     RevokeDocumentsBulkAction,
     RevokeInvoicesBulkAction,
@@ -12,20 +12,11 @@ from .bulk_actions import (
     ShareDocumentsBulkAction,
     ShareInvoicesBulkAction,
 )
-from .clients import client_viewset
-from .invoices import InvoiceViewSet
-from .notifications import NotificationViewSet, ResendNotificationsBulkAction
-from .shares import ShareViewSet
+from .menu import ClientPortalGroup
+from .notifications import ResendNotificationsBulkAction
+from .portal_user_actions import PORTAL_USER_BULK_ACTIONS
 
-roles.register_policies()
-register_snippet(InvoiceViewSet)
-register_snippet(ShareViewSet)
-register_snippet(NotificationViewSet)
-
-
-@hooks.register("register_admin_viewset")
-def register_viewsets():
-    return [client_viewset]
+register_snippet(ClientPortalGroup)
 
 
 @hooks.register("register_admin_urls")
@@ -33,9 +24,13 @@ def register_admin_urls():
     return [path("clientportal/", include(urls, namespace="clientportal_staff"))]
 
 
-hooks.register("register_bulk_action", ShareDocumentsBulkAction)
-hooks.register("register_bulk_action", RevokeDocumentsBulkAction)
-hooks.register("register_bulk_action", ShareInvoicesBulkAction)
-hooks.register("register_bulk_action", RevokeInvoicesBulkAction)
-hooks.register("register_bulk_action", RevokeSharesBulkAction)
-hooks.register("register_bulk_action", ResendNotificationsBulkAction)
+for action in (
+    ShareDocumentsBulkAction,
+    RevokeDocumentsBulkAction,
+    ShareInvoicesBulkAction,
+    RevokeInvoicesBulkAction,
+    RevokeSharesBulkAction,
+    ResendNotificationsBulkAction,
+    *PORTAL_USER_BULK_ACTIONS,
+):
+    hooks.register("register_bulk_action", action)
