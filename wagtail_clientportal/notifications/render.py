@@ -13,7 +13,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .. import conf, typography
+from .. import conf, contact, typography
 
 PREFIX = "wagtail_clientportal/email/"
 
@@ -27,6 +27,7 @@ def render_message(kind: str, recipient: str, context: dict, language: str | Non
         "base_url": conf.base_url(),
         **context,
     }
+    context.setdefault("contact", contact.for_client(_client_of(context)))
     with translation.override(language or translation.get_language()):
         subject = subject_line(render_to_string(f"{PREFIX}{kind}_subject.txt", context))
         body = typography.text(render_to_string(f"{PREFIX}{kind}_message.txt", context))
@@ -38,6 +39,16 @@ def render_message(kind: str, recipient: str, context: dict, language: str | Non
     if html:
         message.attach_alternative(html, "text/html")
     return message
+
+
+def _client_of(context: dict):
+    """The client an email concerns (its contact person is named in the footer), if any."""
+    if context.get("contact_client") is not None:
+        return context["contact_client"]
+    for key in ("portal", "portal_user"):
+        if getattr(context.get(key), "client_id", None):
+            return context[key].client
+    return None
 
 
 def subject_line(rendered: str) -> str:

@@ -32,3 +32,16 @@ def nbsp_block(parser, token):
     nodelist = parser.parse(("endnbsp",))
     parser.delete_first_token()
     return NbspNode(nodelist)
+
+
+@register.simple_tag(takes_context=True)
+def firm_contact(context):
+    """``{% firm_contact as contact %}``: the firm's contact, with the contact person of the
+    client whose portal the page shows (``portal`` or ``contact_client`` in the context)."""
+    from ..contact import for_client
+
+    client = context.get("contact_client")
+    portal = context.get("portal")
+    if client is None and portal is not None:
+        client = getattr(portal, "client", None)
+    return for_client(client)
