@@ -52,7 +52,7 @@ def test_client_activates_logs_in_and_downloads(page, screenshot):
 
     # The activation link from the email the firm's admin made leave.
     page.goto(link_from_mail(EMAIL))
-    expect(page.get_by_role("heading", name="Aktywuj konto")).to_be_visible()
+    expect(page.get_by_role("heading", name="Aktywacja konta")).to_be_visible()
     page.locator("#id_new_password1").fill(PORTAL_PASSWORD)
     page.locator("#id_new_password2").fill(PORTAL_PASSWORD)
     page.get_by_role("button", name="Ustaw hasło").click()

@@ -91,7 +91,7 @@ def test_administrator_creates_portal_and_portal_user(page, new_page, screenshot
     # The email really left and its link works: Anna's own browser opens the activation form.
     anna = new_page()
     anna.goto(link)
-    expect(anna.get_by_role("heading", name="Aktywuj konto")).to_be_visible()
+    expect(anna.get_by_role("heading", name="Aktywacja konta")).to_be_visible()
     expect(anna.get_by_role("button", name="Ustaw hasło")).to_be_visible()
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..filenames import download_name
@@ -122,6 +122,7 @@ class Row:
     invoice: object = None
     amount: str = ""
     settlements: list | None = None
+    overdue: bool = False
 
 
 def file_name_of(share: Share) -> str:
@@ -170,6 +171,8 @@ def row_for(share: Share) -> Row:
         row.invoice = share.invoice
         row.title = share.invoice.number
         row.amount = format_amount(share.invoice.gross_amount, share.invoice.currency)
+        # Unpaid after its due date: the client sees it before anything else about it.
+        row.overdue = not share.invoice.is_paid and share.invoice.due_date < timezone.localdate()
         row.settlements = []
     return row
 
