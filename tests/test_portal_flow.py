@@ -69,7 +69,7 @@ def test_activation_to_download(
 
     # Two portals: the choice names them and their client.
     response = client.get("/portal/choose/")
-    html = response.content.decode()
+    html = response.content.decode().replace("\xa0", " ")
     assert "Dokumenty" in html and "Faktury" in html and "Alfa Sp. z o.o." in html
 
     response = client.get(f"/portal/p/{portal_a.pk}/documents/")

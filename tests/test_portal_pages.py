@@ -54,7 +54,7 @@ def test_2000_shares_bounded_queries_and_pagination(
     row_1 = html.split("Pismo 0001")[1].split('class="item"')[0]
     row_0 = html.split("Pismo 0000")[1].split('class="item"')[0]
     assert "nowe" not in row_1.split("</li>")[0] and "nowe" in row_0.split("</li>")[0]
-    assert "Strona 1 z 80" in html
+    assert "Strona 1 z\xa080" in html
     with django_assert_max_num_queries(12):
         last = logged_in.get(url + "?page=80")
     assert "Pismo 1999" in last.content.decode()
@@ -161,7 +161,7 @@ def test_portal_switch(client, client_a, client_b, editor, portal_a, portal_a2, 
     first = PortalUserFactory(client=client_a, portals=[portal_a, portal_a2])
     PortalUserFactory(client=client_b, user=first.user, portals=[portal_b])
     otp_login(client, first.user)
-    html = client.get("/portal/choose/").content.decode()
+    html = client.get("/portal/choose/").content.decode().replace("\xa0", " ")
     assert "Alfa Sp. z o.o." in html and "Beta S.A." in html
     for portal in (portal_a, portal_a2, portal_b):
         assert f"/portal/p/{portal.pk}/" in html

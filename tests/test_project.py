@@ -85,7 +85,7 @@ def test_portal_base_template_renders_in_polish(rf, settings):
     with translation.override("pl"):
         html = render_to_string("wagtail_clientportal/portal/base.html", firm(rf.get("/")))
     assert '<html lang="pl">' in html
-    assert "Przejdź do treści" in html and "Panel klienta — Kancelaria Nowak" in html
+    assert "Przejdź do treści" in html and "Panel klienta\xa0— Kancelaria Nowak" in html
     assert "<script" not in html  # CSP-friendly: no inline script
 
 

@@ -178,5 +178,5 @@ def test_result_counts_the_people_actually_notified(editor, portal_a, portal_a2,
     PortalUserFactory(client=portal_a.client, portals=[portal_a, portal_a2])
     PortalUserFactory(client=portal_a.client, portals=[portal_a], is_blocked=True)
     result = services.share_items(editor, [portal_a, portal_a2], [document])
-    assert len(result.notifications) == 2  # one email per portal for the same person
+    assert len(result.notifications) == 1  # one email for the same person on both portals
     assert result.notified_people == 1  # the blocked user is not told

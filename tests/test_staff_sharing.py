@@ -10,7 +10,7 @@ from wagtail import hooks
 
 from tests.factories import DocumentFactory, PortalUserFactory
 from wagtail_clientportal import services
-from wagtail_clientportal.models import AccessEvent, DocumentVersion, Share
+from wagtail_clientportal.models import AccessEvent, DocumentVersion, Notification, Share
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +84,7 @@ def test_share_live_documents_to_two_portals(client, editor, portal_a, portal_a2
     assert "Utworzono 4 udostępnienia dokumentów" in message
     assert "Dokumenty (Alfa Sp. z o.o.)" in message and "Faktury (Alfa Sp. z o.o.)" in message
     assert "2 użytkownicy PK otrzymają powiadomienie" in message
+    assert Notification.objects.count() == 2  # one email per person, not per portal
 
 
 def test_share_pinned_versions_with_expiry(client, administrator, document, portal_a, member):

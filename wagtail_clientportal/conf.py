@@ -15,6 +15,10 @@ Setting                                     Default
 ``WAGTAILCLIENTPORTAL_PRIVATE_ROOT``        ``BASE_DIR / "private"`` (or ``./private``)
 ``WAGTAILCLIENTPORTAL_FIRM_NAME``           ``"Kancelaria"``
 ``WAGTAILCLIENTPORTAL_FIRM_LOGO``           ``""``: static path of the firm's logo
+``WAGTAILCLIENTPORTAL_FIRM_PHONE``          ``""``: the firm's phone, ``_FIRM_EMAIL`` its
+                                            email, ``_FIRM_ADDRESS`` its address,
+                                            ``_FIRM_HOURS`` its opening hours: shown in
+                                            the portal's footer and every email
 ``WAGTAILCLIENTPORTAL_ACTIVATION_TIMEOUT``  ``72 * 3600`` seconds
 ``WAGTAILCLIENTPORTAL_NOTIFY_ITEM_TITLES``  ``False``: item titles stay out of emails
 ``WAGTAILCLIENTPORTAL_DEFAULT_CURRENCY``    ``"PLN"``
@@ -117,6 +121,22 @@ def firm_name() -> str:
 
 def firm_logo() -> str:
     return _get("FIRM_LOGO", "")
+
+
+def firm_phone() -> str:
+    return _get("FIRM_PHONE", "")
+
+
+def firm_email() -> str:
+    return _get("FIRM_EMAIL", "")
+
+
+def firm_address() -> str:
+    return _get("FIRM_ADDRESS", "")
+
+
+def firm_hours() -> str:
+    return _get("FIRM_HOURS", "")
 
 
 def activation_timeout() -> int:

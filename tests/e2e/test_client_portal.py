@@ -65,7 +65,8 @@ def test_client_activates_logs_in_and_downloads(page, screenshot):
     expect(page.get_by_role("heading", name="Kody zapasowe")).to_be_visible()
     codes = page.locator("ul.codes code").all_inner_texts()
     assert len(codes) == 10 and all(re.fullmatch(r"\w{6,}", c) for c in codes)
-    page.get_by_role("link", name="Przejdź do panelu").click()
+    page.get_by_label("Kody zapasowe zostały zapisane w bezpiecznym miejscu.").check()
+    page.get_by_role("button", name="Przejdź do panelu").click()
 
     # One portal: straight onto its documents, all three new.
     page.wait_for_url(f"**/portal/p/{portal.pk}/documents/")
@@ -114,7 +115,8 @@ def test_user_with_two_portals_chooses_and_switches(page, screenshot):
     page.get_by_role("link", name="Zmień panel").click()
     page.wait_for_url("**/portal/choose/")
     page.get_by_role("link", name="Faktury").click()
-    page.wait_for_url(f"**/portal/p/{firm.invoices_portal.pk}/documents/")
+    # An invoices-only portal opens on its invoices.
+    page.wait_for_url(f"**/portal/p/{firm.invoices_portal.pk}/invoices/")
     page.get_by_role("navigation", name="Sekcje").get_by_role("link", name="Faktury").click()
     page.wait_for_url(f"**/portal/p/{firm.invoices_portal.pk}/invoices/")
     expect(page.get_by_role("link", name="FV/2026/11/001", exact=True)).to_be_visible()

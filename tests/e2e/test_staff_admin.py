@@ -142,7 +142,8 @@ def test_editor_shares_three_documents_pinning_the_version(page, screenshot):
     assert notification.status == "sent"
     [message] = mail.outbox
     assert message.to == ["anna@example.com"]
-    assert message.subject.startswith("3 nowe pozycje w panelu klienta „Faktury”")
+    subject = message.subject.replace("\xa0", " ")  # no-break spaces after one-letter words
+    assert subject.startswith("3 nowe pozycje w panelu klienta „Faktury”")
 
 
 def test_editor_revokes_from_portal_tab_and_the_client_loses_it(new_page, screenshot):

@@ -25,6 +25,17 @@ class Client(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     address = models.TextField(_("address"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The firm's person for this client (the responsible lawyer): shown to its portal
+    # users beside the firm's own contact, in the portal and in every email.
+    contact_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact person at the firm"),
+        help_text=_("Shown to the client's portal users with the firm's contact details."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

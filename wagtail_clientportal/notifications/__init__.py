@@ -71,15 +71,16 @@ def requeue_failed(notifications, *, enqueue: bool = True) -> list[int]:
     return outbox.requeue_failed(notifications, enqueue=enqueue)
 
 
-def send_login_code(user, code: str, valid_minutes: int) -> None:
+def send_login_code(user, code: str, valid_minutes: int, *, setup: bool = False) -> None:
     """A one-time login code: sent at once (the person is waiting on the code screen).
 
+    ``setup``: the code confirms a second factor during activation, and the email says so.
     Recorded in the outbox as sent (without the code) so bounces are seen too;
     a failure is recorded and raised, since the person must be told now.
     """
     from ..models import Notification
 
-    context = {"user": user, "code": code, "valid_minutes": valid_minutes}
+    context = {"user": user, "code": code, "valid_minutes": valid_minutes, "setup": setup}
     message = render_message("login_code", _email_of(user), context, None)
     record = Notification(
         kind=Notification.Kind.LOGIN_CODE,

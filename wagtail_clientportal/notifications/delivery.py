@@ -203,6 +203,11 @@ def build_message(notification):
                 titles=notification.context.get("titles", []) if conf.notify_item_titles() else [],
                 message=notification.context.get("message", ""),
             )
+            if "portals" in notification.context:  # one email for several portals
+                several = summary.several_portals(notification.context, portal_url)
+                if not several:
+                    raise Undeliverable("the recipient no longer has access to the portals")
+                context.update(several)
     elif kind == "password_reset":
         from ..portal.tokens import password_reset_url
         from ..services.accounts import may_reset_password

@@ -99,7 +99,11 @@ def eligible_assignments(portal_ids: Iterable[int]):
 
 
 def queue_shares(shares_by_portal: dict[int, list], message: str = "") -> list:
-    """One notification per eligible person per portal for one sharing action.
+    """One notification per eligible person for one sharing action.
+
+    A person on several of the portals (through one or several clients) gets one
+    email listing each portal with its own count: the row points at the first of
+    them and its context lists all under ``"portals"``.
 
     ``shares_by_portal`` maps a portal id to the ``Share`` rows just created on it
     (their targets already loaded: no query per item). Two queries in all,
@@ -121,25 +125,53 @@ def queue_shares(shares_by_portal: dict[int, list], message: str = "") -> list:
         contexts[portal_id] = context
     language = conf.email_language()
     now = timezone.now()
+    people: dict[int, list[tuple[int, int, str]]] = {}
+    for portal_id, portal_user_id, user_id, email in eligible_assignments(shares_by_portal):
+        if email:
+            people.setdefault(user_id, []).append((portal_id, portal_user_id, email))
     rows = [
         Notification(
             kind=Notification.Kind.NEW_SHARES,
-            recipient=email,
+            recipient=places[0][2],
             user_id=user_id,
-            portal_user_id=portal_user_id,
-            portal_id=portal_id,
-            context=contexts[portal_id],
+            portal_user_id=places[0][1],
+            portal_id=places[0][0],
+            context=_person_context(places, contexts),
             language=language,
             created_at=now,
             next_attempt_at=now,
             status_changed_at=now,
         )
-        for portal_id, portal_user_id, user_id, email in eligible_assignments(shares_by_portal)
-        if email
+        for user_id, places in people.items()
     ]
     created = Notification.objects.bulk_create(rows, batch_size=500)
     enqueue_on_commit([n.pk for n in created])
     return created
+
+
+def _person_context(places: list[tuple[int, int, str]], contexts: dict[int, dict]) -> dict:
+    """The context of one person's email: one portal's as it is, or several merged."""
+    if len(places) == 1:
+        return contexts[places[0][0]]
+    merged: Counter = Counter()
+    titles: list[str] = []
+    for portal_id, _pu, _email in places:
+        merged.update(contexts[portal_id]["counts"])
+        titles.extend(contexts[portal_id].get("titles", []))
+    first = contexts[places[0][0]]
+    context = {
+        "count": sum(contexts[p]["count"] for p, _pu, _e in places),
+        "counts": dict(merged),
+        "portals": [
+            {"portal": p, "portal_user": pu, "count": contexts[p]["count"]}
+            for p, pu, _email in places
+        ],
+    }
+    if "message" in first:
+        context["message"] = first["message"]
+    if conf.notify_item_titles():
+        context["titles"] = titles[:MAX_TITLES]
+    return context
 
 
 def _title(item) -> str:

@@ -6,12 +6,14 @@ earlier in its template search path.
 
 from __future__ import annotations
 
+import re
+
 from django.core.mail import EmailMultiAlternatives
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .. import conf
+from .. import conf, contact, typography
 
 PREFIX = "wagtail_clientportal/email/"
 
@@ -25,14 +27,36 @@ def render_message(kind: str, recipient: str, context: dict, language: str | Non
         "base_url": conf.base_url(),
         **context,
     }
+    context.setdefault("contact", contact.for_client(_client_of(context)))
     with translation.override(language or translation.get_language()):
-        subject = " ".join(render_to_string(f"{PREFIX}{kind}_subject.txt", context).split())
-        body = render_to_string(f"{PREFIX}{kind}_message.txt", context)
+        subject = subject_line(render_to_string(f"{PREFIX}{kind}_subject.txt", context))
+        body = typography.text(render_to_string(f"{PREFIX}{kind}_message.txt", context))
         try:
-            html = render_to_string(f"{PREFIX}{kind}_message.html", context)
+            html = typography.html(render_to_string(f"{PREFIX}{kind}_message.html", context))
         except TemplateDoesNotExist:
             html = None
     message = EmailMultiAlternatives(subject, body, to=[recipient])
     if html:
         message.attach_alternative(html, "text/html")
     return message
+
+
+def _client_of(context: dict):
+    """The client an email concerns (its contact person is named in the footer), if any."""
+    if context.get("contact_client") is not None:
+        return context["contact_client"]
+    for key in ("portal", "portal_user"):
+        if getattr(context.get(key), "client_id", None):
+            return context[key].client
+    return None
+
+
+def subject_line(rendered: str) -> str:
+    """One line, with the typography of the body.
+
+    The no-break space before a dash also keeps the space itself: when the words on
+    either side are RFC 2047 encoded, a plain space between two encoded words is
+    dropped by the reader ("„Dokumenty”— Kancelaria"), a no-break space is part of
+    the encoded word.
+    """
+    return typography.text(" ".join(re.split(r"[ \t\r\n]+", rendered.strip())))

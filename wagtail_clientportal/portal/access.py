@@ -20,11 +20,11 @@ def is_verified(user) -> bool:
     return bool(user.is_authenticated and services.access.is_verified(user))
 
 
-def no_access(request, reason: str | None = None):
-    """403 with a plain explanation: access ended or was never given; the firm can help."""
-    return render(
-        request, "wagtail_clientportal/portal/no_access.html", {"reason": reason}, status=403
-    )
+def no_access(request, reason: str | None = None, client=None):
+    """403 with a plain explanation: access ended or was never given; the firm can help
+    (its contact, and ``client``'s contact person, are on the page)."""
+    context = {"reason": reason, "contact_client": client}
+    return render(request, "wagtail_clientportal/portal/no_access.html", context, status=403)
 
 
 def login_redirect(request):
@@ -50,7 +50,8 @@ class PortalAccessMixin(View):
         if not is_verified(request.user):
             return login_redirect(request)
         self.portal = get_object_or_404(
-            Portal.objects.select_related("client"), pk=kwargs["portal_id"]
+            Portal.objects.select_related("client", "client__contact_person"),
+            pk=kwargs["portal_id"],
         )
         decision = services.check_portal_access(request.user, self.portal)
         if decision.reason in NEEDS_LOGIN:
@@ -58,7 +59,7 @@ class PortalAccessMixin(View):
         if decision.reason in HIDDEN:
             raise Http404
         if not decision:
-            return no_access(request, decision.reason)
+            return no_access(request, decision.reason, self.portal.client)
         self.portal_user = decision.portal_user
         self.shares = services.visible_shares(self.portal_user, self.portal)
         return super().dispatch(request, *args, **kwargs)

@@ -56,12 +56,19 @@ class LoginForm(forms.Form):
 
 class CodeForm(forms.Form):
     device = forms.ChoiceField(label=_("How do you confirm your login?"), widget=forms.RadioSelect)
+    # Not inputmode="numeric": backup codes have letters, and a phone's number pad
+    # would not let them be typed.
     token = forms.CharField(
         label=_("Code"),
         max_length=32,
         required=False,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
         ),
     )
 

@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
-from django.utils import formats
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..filenames import download_name
@@ -71,6 +71,44 @@ def section_queryset(shares, portal_user, section: str, *, q: str = "", kind: st
     return qs.order_by("-shared_at", "-pk")
 
 
+def _section_condition(section: str) -> Q:
+    condition = Q(pk__in=[])
+    for kind in SECTIONS[section]:
+        condition |= Q(**{f"{kind.value}__isnull": False})
+    return condition
+
+
+@dataclass
+class SectionCount:
+    key: str
+    label: str
+    total: int
+    new: int
+
+
+def section_counts(shares, portal_user) -> list[SectionCount]:
+    """Every section with how many items it holds and how many are new: one query.
+
+    Settlements count in "invoices" with their invoice (every item the person can open).
+    """
+    seen = Exists(AccessEvent.objects.filter(share=OuterRef("pk"), portal_user=portal_user))
+    aggregates = {}
+    for section in SECTIONS:
+        condition = _section_condition(section)
+        aggregates[f"{section}_total"] = Count("pk", filter=condition)
+        aggregates[f"{section}_new"] = Count("pk", filter=condition & Q(seen=False))
+    values = shares.annotate(seen=seen).order_by().aggregate(**aggregates)
+    return [
+        SectionCount(key, SECTION_LABELS[key], values[f"{key}_total"], values[f"{key}_new"])
+        for key in SECTIONS
+    ]
+
+
+def first_section(counts: list[SectionCount]) -> str:
+    """Where a portal opens: the first section with something in it."""
+    return next((c.key for c in counts if c.total), next(iter(SECTIONS)))
+
+
 @dataclass
 class Row:
     share: Share
@@ -84,6 +122,7 @@ class Row:
     invoice: object = None
     amount: str = ""
     settlements: list | None = None
+    overdue: bool = False
 
 
 def file_name_of(share: Share) -> str:
@@ -132,6 +171,8 @@ def row_for(share: Share) -> Row:
         row.invoice = share.invoice
         row.title = share.invoice.number
         row.amount = format_amount(share.invoice.gross_amount, share.invoice.currency)
+        # Unpaid after its due date: the client sees it before anything else about it.
+        row.overdue = not share.invoice.is_paid and share.invoice.due_date < timezone.localdate()
         row.settlements = []
     return row
 

@@ -16,6 +16,7 @@ from .access import (
     AccessDecision,
     accessible_portal_users,
     check_portal_access,
+    new_share_counts,
     record_access,
     visible_shares,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "assign_portals",
     "block_portal_user",
     "check_portal_access",
+    "new_share_counts",
     "create_portal",
     "create_portal_user",
     "delete_portal",

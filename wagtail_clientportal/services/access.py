@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .. import conf
@@ -101,13 +101,42 @@ def visible_shares(portal_user: PortalUser, portal: Portal, *, now=None) -> Quer
     ).exists()
     if not allowed:
         return Share.objects.none()
-    # An invoice later moved to another client must not stay on its old client's portals.
-    own_items = Q(invoice__isnull=True, settlement__isnull=True)
-    own_items |= Q(invoice__client_id=portal.client_id)
-    own_items |= Q(settlement__invoice__client_id=portal.client_id)
     # The rows carry the portal already loaded: record_access() and templates need it.
-    shares = Share.objects.filter(own_items, portal=portal).active(now)
+    shares = Share.objects.filter(own_items(portal.client_id), portal=portal).active(now)
     return shares.select_related("portal__client")
+
+
+def own_items(client_id) -> Q:
+    """Shares whose item may be shown to ``client_id`` (a value or an ``F`` expression):
+    an invoice later moved to another client must not stay on its old client's portals."""
+    condition = Q(invoice__isnull=True, settlement__isnull=True)
+    condition |= Q(invoice__client_id=client_id)
+    condition |= Q(settlement__invoice__client_id=client_id)
+    return condition
+
+
+def new_share_counts(memberships, *, now=None) -> dict[int, int]:
+    """Per portal of these memberships (``accessible_portal_users``), how many of its
+    visible shares the person has not opened yet: one query for all the portals."""
+    now = now or timezone.now()
+    pairs = [(portal.pk, m.pk) for m in memberships for portal in m.portals.all()]
+    if not pairs:
+        return {}
+    # Opened through any of the person's memberships (a portal has one client, and the
+    # person one membership per client).
+    seen = AccessEvent.objects.filter(
+        share=OuterRef("pk"), portal_user__in=[pu for _portal, pu in pairs]
+    )
+    rows = (
+        Share.objects.filter(portal_id__in={p for p, _pu in pairs})
+        .active(now)
+        .filter(own_items(F("portal__client_id")))
+        .filter(~Exists(seen))
+        .values("portal_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["portal_id"]: row["n"] for row in rows}
 
 
 def client_ip(request) -> str | None:

@@ -119,7 +119,10 @@ def send_email_code(device: EmailDevice) -> tuple[bool, object]:
     validity = otp_email_settings.OTP_EMAIL_TOKEN_VALIDITY
     device.cooldown_set(commit=False)
     device.generate_token(valid_secs=validity, commit=True)
-    notifications.send_login_code(device.user, device.token, max(1, validity // 60))
+    # An unconfirmed device is being set up (activation), not used to log in.
+    notifications.send_login_code(
+        device.user, device.token, max(1, validity // 60), setup=not device.confirmed
+    )
     return True, None
 
 

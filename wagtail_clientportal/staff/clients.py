@@ -160,6 +160,7 @@ class ClientViewSet(ModelViewSet):
         "phone",
         "address",
         "notes",
+        "contact_person",
         "is_active",
     ]
     copy_view_enabled = False

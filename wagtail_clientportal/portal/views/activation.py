@@ -70,7 +70,7 @@ class ActivateView(View):
         return render(
             request=self.request,
             template_name=self.template_name,
-            context={"form": form},
+            context={"form": form, "step": 1, "account": self.user.get_username()},
             status=status,
         )
 
@@ -110,12 +110,15 @@ class SetupView(SetupMixin):
     template_name = "wagtail_clientportal/portal/setup.html"
 
     def get(self, request):
-        return render(request, self.template_name, {"form": SecondFactorChoiceForm()})
+        return render(request, self.template_name, self._context(SecondFactorChoiceForm()))
+
+    def _context(self, form) -> dict:
+        return {"form": form, "step": 2, "account": self.user.get_username()}
 
     def post(self, request):
         form = SecondFactorChoiceForm(request.POST)
         if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=400)
+            return render(request, self.template_name, self._context(form), status=400)
         if form.cleaned_data["method"] == "totp":
             device = accounts.start_totp_setup(self.user)
         else:
@@ -141,6 +144,8 @@ class SetupVerifyView(SetupMixin):
             "form": form,
             "device": device,
             "is_totp": device.__class__.__name__ == "TOTPDevice",
+            "step": 2,
+            "account": self.user.get_username(),
         }
         if context["is_totp"]:
             context["qr_svg"] = totp_qr_svg(device)
@@ -175,7 +180,13 @@ class SetupVerifyView(SetupMixin):
         return render(
             request,
             "wagtail_clientportal/portal/backup_codes.html",
-            {"codes": codes, "activation": True, "firm": conf.firm_name()},
+            {
+                "codes": codes,
+                "activation": True,
+                "firm": conf.firm_name(),
+                "step": 3,
+                "account": self.user.get_username(),
+            },
         )
 
 

@@ -197,4 +197,6 @@ class ChooseView(VerifiedUserMixin):
             return no_access(request)
         if len(portals) == 1:
             return redirect("wagtail_clientportal:portal", portal_id=portals[0][0].pk)
-        return render(request, self.template_name, {"choices": portals})
+        new = services.new_share_counts(self.memberships)
+        choices = [(portal, client, new.get(portal.pk, 0)) for portal, client in portals]
+        return render(request, self.template_name, {"choices": choices})

@@ -23,7 +23,9 @@ def _other_portals(user, current):
 
 class PortalHomeView(PortalAccessMixin):
     def get(self, request, portal_id):
-        return redirect("wagtail_clientportal:section", portal_id=portal_id, section="documents")
+        """Open on what is there: the first section that is not empty."""
+        section = listing.first_section(listing.section_counts(self.shares, self.portal_user))
+        return redirect("wagtail_clientportal:section", portal_id=portal_id, section=section)
 
 
 class SectionView(PortalAccessMixin):
@@ -53,7 +55,7 @@ class SectionView(PortalAccessMixin):
             "portal": self.portal,
             "portal_user": self.portal_user,
             "section": section,
-            "sections": listing.SECTION_LABELS,
+            "sections": listing.section_counts(self.shares, self.portal_user),
             "form": form,
             "page_obj": page_obj,
             "rows": rows,
