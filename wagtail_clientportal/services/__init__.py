@@ -32,12 +32,14 @@ from .users import (
     activate_login,
     assign_portals,
     block_portal_user,
+    block_portal_users,
     create_portal_user,
     delete_portal_user,
     rename_portal_user,
     send_activation,
     set_access_expiry,
     unblock_portal_user,
+    unblock_portal_users,
     update_portal_user,
 )
 from .versions import snapshot_document
@@ -51,6 +53,7 @@ __all__ = [
     "activate_login",
     "assign_portals",
     "block_portal_user",
+    "block_portal_users",
     "check_portal_access",
     "create_portal",
     "create_portal_user",
@@ -68,6 +71,7 @@ __all__ = [
     "share_items",
     "snapshot_document",
     "unblock_portal_user",
+    "unblock_portal_users",
     "update_portal_user",
     "visible_shares",
 ]

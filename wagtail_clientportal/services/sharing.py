@@ -226,11 +226,16 @@ def revoke_items(actor, items: Iterable, portals: Sequence[Portal] | None = None
 
 
 def _revoke(actor, rows: list[Share]) -> list[Share]:
+    """One ``UPDATE … WHERE id IN (…)``: every row gets the same values (``bulk_update``
+    would build a CASE per row). The rows are locked by the caller."""
     now = timezone.now()
     for row in rows:
         row.revoked_at = now
         row.revoked_by = actor
-    Share.objects.bulk_update(rows, ["revoked_at", "revoked_by"], batch_size=500)
+    if rows:
+        Share.objects.filter(pk__in=[row.pk for row in rows]).update(
+            revoked_at=now, revoked_by=actor
+        )
     if rows:
         hooks.run(hooks.AFTER_REVOKE, actor=actor, shares=rows)
     return rows
