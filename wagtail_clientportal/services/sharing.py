@@ -13,7 +13,7 @@ from wagtail.documents import get_document_model
 from .. import hooks, notifications
 from ..exceptions import ClientPortalValidationError
 from ..models import DocumentVersion, Invoice, Portal, Settlement, Share, SharedDocument
-from ..models.sharing import TARGET_FIELDS
+from ..models.sharing import TARGET_FIELDS, search_text_of
 from ..permissions import SHARE_ITEMS, require
 
 
@@ -150,6 +150,7 @@ def share_items(
             shared_by=actor,
             shared_at=now,
             expires_at=expires_at,
+            search_text=search_text_of(item),
             **{kind: item},
         )
         for portal in portals

@@ -27,6 +27,7 @@ class ClientPortalsView(ClientCardMixin, StaffView):
     template_name = "wagtail_clientportal/staff/client_portals.html"
     active_tab = "portals"
     header_icon = "folder-open-inverse"
+    portals_per_page = 50
 
     def get_portals(self):
         return (
@@ -36,13 +37,19 @@ class ClientPortalsView(ClientCardMixin, StaffView):
                 user_count=count_of(PortalUser.objects.all(), "portals"),
                 active_share_count=count_of(Share.objects.active(), "portal"),
             )
-            .order_by("name")
+            .order_by("name", "pk")
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", PortalForm())
-        context["portals"] = self.get_portals()
+        # A page of portals, not all of them: a client may have thousands, and each
+        # box costs two counts and its buttons. Ordered by name (a stable order).
+        page = Paginator(self.get_portals(), self.portals_per_page).get_page(
+            self.request.GET.get("p")
+        )
+        context["portals"] = context["page_obj"] = page
+        context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
         context["show_form"] = context["form"].is_bound or self.request.GET.get("add") == "1"
         return context
 
