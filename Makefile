@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_notifications.py
 	$(BIN)/python bench/bench_password_reset.py
 	$(BIN)/python bench/bench_downloads.py
+	$(BIN)/python bench/bench_scale.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -33,12 +33,14 @@ from .users import (
     activate_login,
     assign_portals,
     block_portal_user,
+    block_portal_users,
     create_portal_user,
     delete_portal_user,
     rename_portal_user,
     send_activation,
     set_access_expiry,
     unblock_portal_user,
+    unblock_portal_users,
     update_portal_user,
 )
 from .versions import snapshot_document
@@ -56,6 +58,7 @@ __all__ = [
     "activate_login",
     "assign_portals",
     "block_portal_user",
+    "block_portal_users",
     "check_portal_access",
     "new_share_counts",
     "create_portal",
@@ -74,6 +77,7 @@ __all__ = [
     "share_items",
     "snapshot_document",
     "unblock_portal_user",
+    "unblock_portal_users",
     "update_portal_user",
     "visible_shares",
 ]

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from .. import hooks
 from ..exceptions import ClientPortalValidationError
-from ..models import Client, Portal, PortalUser, Share
-from ..permissions import MANAGE_PORTALS, is_staff_login, require
+from ..models import Client, Notification, Portal, PortalAssignment, PortalUser, Share
+from ..permissions import MANAGE_PORTALS, require, staff_login_ids
 from .locking import lock_portal_users
-from .users import delete_unused_logins
+from .references import forget_references_to
+from .users import delete_portal_users_rows, delete_unused_logins
 
 
 @dataclass
@@ -97,7 +98,7 @@ def plan_portal_deletion(portal: Portal) -> PortalDeletion:
         .exclude(client_id=portal.client_id)
         .values_list("user_id", flat=True)
     )
-    kept |= {u.user_id for u in only_here if is_staff_login(u.user)}
+    kept |= staff_login_ids(u.user for u in only_here)
     return PortalDeletion(
         portal_id=portal.pk,
         portal_name=portal.name,
@@ -117,6 +118,9 @@ def delete_portal(actor, portal: Portal) -> PortalDeletion:
     point at them. The shares stay as history (rule 12): still-open ones are revoked
     by ``actor`` now, then lose their portal link and keep the copied portal and
     client names; their access events stay attached to them.
+
+    Set-based: a bounded number of statements whatever the number of shares, users
+    and notifications (no row-by-row delete collector, see ``services.references``).
     """
     require(actor, MANAGE_PORTALS)
     portal = (
@@ -129,7 +133,7 @@ def delete_portal(actor, portal: Portal) -> PortalDeletion:
     # logins go in the lock order (services.locking): people, then logins, each
     # re-checked under its lock (a login another client is adding the person with stays).
     plan = plan_portal_deletion(portal)
-    PortalUser.objects.filter(pk__in=lock_portal_users(u.pk for u in plan.deleted)).delete()
+    delete_portal_users_rows(lock_portal_users(u.pk for u in plan.deleted))
     plan.deleted_login_ids = delete_unused_logins({u.user_id for u in plan.deleted})
     now = timezone.now()
     Share.objects.filter(portal=portal, revoked_at__isnull=True).update(
@@ -137,8 +141,12 @@ def delete_portal(actor, portal: Portal) -> PortalDeletion:
     )
     # Names as they are at deletion (the portal may have been renamed since sharing).
     Share.objects.filter(portal=portal).update(
-        portal_name=portal.name, client_name=portal.client.name
+        portal=None, portal_name=portal.name, client_name=portal.client.name
     )
+    Notification.objects.filter(portal=portal).update(portal=None)
+    PortalAssignment.objects.filter(portal=portal).delete()
+    forget_references_to(Portal, [portal.pk])
+    # Nothing points at the portal any more: the collector finds no rows to visit.
     portal.delete()
     hooks.run(hooks.AFTER_PORTAL_DELETE, actor=actor, result=plan)
     return plan

@@ -13,7 +13,7 @@ from wagtail.documents import get_document_model
 from .. import hooks, notifications
 from ..exceptions import ClientPortalValidationError
 from ..models import DocumentVersion, Invoice, Portal, Settlement, Share, SharedDocument
-from ..models.sharing import TARGET_FIELDS
+from ..models.sharing import TARGET_FIELDS, search_text_of
 from ..permissions import SHARE_ITEMS, require
 from . import receipts
 
@@ -161,6 +161,7 @@ def share_items(
             shared_by=actor,
             shared_at=now,
             expires_at=expires_at,
+            search_text=search_text_of(item),
             **{kind: item},
         )
         for portal in portals
@@ -239,11 +240,16 @@ def revoke_items(actor, items: Iterable, portals: Sequence[Portal] | None = None
 
 
 def _revoke(actor, rows: list[Share]) -> list[Share]:
+    """One ``UPDATE … WHERE id IN (…)``: every row gets the same values (``bulk_update``
+    would build a CASE per row). The rows are locked by the caller."""
     now = timezone.now()
     for row in rows:
         row.revoked_at = now
         row.revoked_by = actor
-    Share.objects.bulk_update(rows, ["revoked_at", "revoked_by"], batch_size=500)
+    if rows:
+        Share.objects.filter(pk__in=[row.pk for row in rows]).update(
+            revoked_at=now, revoked_by=actor
+        )
     if rows:
         hooks.run(hooks.AFTER_REVOKE, actor=actor, shares=rows)
     return rows

@@ -15,8 +15,9 @@ from django.utils import timezone
 from .. import hooks, notifications
 from ..exceptions import ClientPortalValidationError
 from ..models import Client, Portal, PortalUser
-from ..permissions import MANAGE_PORTAL_USERS, is_staff_login, require
+from ..permissions import MANAGE_PORTAL_USERS, require, staff_login_ids
 from .locking import lock_client_portals, lock_logins, lock_portal_user, lock_portal_users
+from .references import delete_set, forget_references_to
 
 
 def _check_portals(client_id: int, portals: Sequence[Portal]) -> list[Portal]:
@@ -166,6 +167,34 @@ def unblock_portal_user(actor, portal_user: PortalUser) -> PortalUser:
     return _update(actor, portal_user, is_blocked=False)
 
 
+def _set_blocked(actor, portal_users, blocked: bool) -> int:
+    """One ``UPDATE`` for the whole selection, after locking it (level 2, pk order).
+
+    Refused with ``portal_user_gone`` when one of them was deleted meanwhile: the
+    staff member chose these people, so nobody is changed. Takes effect at each
+    person's next request, like the single block.
+    """
+    require(actor, MANAGE_PORTAL_USERS)
+    wanted = {pu.pk for pu in portal_users}
+    if not wanted:
+        raise ClientPortalValidationError("nothing_selected")
+    ids = lock_portal_users(wanted)
+    if len(ids) != len(wanted):
+        raise ClientPortalValidationError("portal_user_gone")
+    return PortalUser.objects.filter(pk__in=ids).update(is_blocked=blocked)
+
+
+@transaction.atomic
+def block_portal_users(actor, portal_users) -> int:
+    """Block many people at once; returns how many rows were written."""
+    return _set_blocked(actor, list(portal_users), True)
+
+
+@transaction.atomic
+def unblock_portal_users(actor, portal_users) -> int:
+    return _set_blocked(actor, list(portal_users), False)
+
+
 @transaction.atomic
 def set_access_expiry(
     actor, portal_user: PortalUser, expires_on: datetime.date | None
@@ -232,8 +261,22 @@ def delete_portal_user(actor, portal_user: PortalUser) -> bool:
     lock_client_portals(portal_user.client_id)  # level 1: no assignment meanwhile
     lock_portal_user(portal_user)  # level 2: refused if deleted meanwhile
     login_id = portal_user.user_id
-    portal_user.delete()
+    delete_portal_users_rows([portal_user.pk])
     return delete_unused_logins([login_id]) == [login_id]
+
+
+def delete_portal_users_rows(ids) -> None:
+    """Delete these portal users with one statement per table, whatever their number.
+
+    Their history stays (rule 12): access events and notifications lose the link
+    and keep their copied names and address. The caller holds the locks.
+    """
+    ids = list(ids)
+    if not ids:
+        return
+    # Assignments deleted; access events, delivery records and notifications set NULL:
+    # one statement per related table, not one per person (Wagtail indexes PortalUser).
+    delete_set(PortalUser, ids)
 
 
 def delete_unused_logins(login_ids) -> list[int]:
@@ -249,10 +292,16 @@ def delete_unused_logins(login_ids) -> list[int]:
             "user_id", flat=True
         )
     )
-    unused = [u for u in logins if u.pk not in needed and not is_staff_login(u)]
+    candidates = [u for u in logins if u.pk not in needed]
+    staff = staff_login_ids(candidates)
+    unused = [u.pk for u in candidates if u.pk not in staff]
     if unused:
-        get_user_model()._default_manager.filter(pk__in=[u.pk for u in unused]).delete()
-    return [u.pk for u in unused]
+        # The login's own rows (OTP devices, Wagtail's profile) go with it through
+        # Django's collector, one statement per related table and batch; shares and
+        # notifications only lose their link to it (SET NULL, an UPDATE; rule 12).
+        forget_references_to(get_user_model(), unused)
+        get_user_model()._default_manager.filter(pk__in=unused).delete()
+    return unused
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ listing, forms, confirmation and messages are Wagtail's generic views.
 from __future__ import annotations
 
 import django_filters
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -218,13 +219,18 @@ class ClientPortalsView(ClientCardMixin, StaffView):
 
     template_name = "wagtail_clientportal/staff/client_portals.html"
     active_tab = "portals"
+    portals_per_page = 50
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         portals = with_counts(
             Portal.objects.filter(client=self.get_client()).select_related("created_by")
-        ).order_by("name")
-        context["portals"] = portals
+        ).order_by("name", "pk")
+        # A page of portals, not all of them: a client may have thousands, and each
+        # box costs two counts and its buttons. Ordered by name (a stable order).
+        page = Paginator(portals, self.portals_per_page).get_page(self.request.GET.get("p"))
+        context["portals"] = context["page_obj"] = page
+        context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
         context["add_url"] = f"{reverse('clientportal_portals:add')}?client={self.get_client().pk}"
         return context
 
@@ -237,8 +243,6 @@ class PortalDetailView(DeliveryStatusMixin, PortalPageMixin, StaffView):
     per_page = 50
 
     def get_context_data(self, **kwargs):
-        from django.core.paginator import Paginator
-
         portal = self.get_portal()
         context = super().get_context_data(**kwargs)
         active = portal.shares.active().select_related(*SHARE_RELATED).order_by("-shared_at", "-pk")

@@ -46,11 +46,14 @@ class SectionView(PortalAccessMixin):
             section,
             q=q,
             kind=kind,
-            page=request.GET.get("page") or 1,
             per_page=conf.page_size(),
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            last=request.GET.get("page") == "last",
         )
         query = request.GET.copy()
-        query.pop("page", None)
+        for name in ("page", "after", "before"):
+            query.pop(name, None)
         context = {
             "portal": self.portal,
             "portal_user": self.portal_user,

@@ -1,0 +1,244 @@
+"""Writes and pages at production scale, as ratios against a floor in the same run.
+
+    .venv/bin/python bench/bench_scale.py            # SQLite in memory
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bench_scale.py
+
+1. ``delete_portal`` of a portal with 10,000 shares and 200 users (each with a login
+   of their own and a notification) versus the floor: the same end state written by
+   hand with plain set-based statements (``UPDATE`` the shares and notifications,
+   ``DELETE`` assignments, people and logins). Queries counted too.
+2. ``revoke_shares`` of 1,000 shares versus one ``UPDATE … WHERE id IN (…)``.
+3. The portal's documents section (first page, last page, a search) with 100,000
+   shares versus 25, through the real view and template.
+4. The client card's "Panel klienta" tab of a client with 5,000 portals versus 10.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client as HttpClient  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+
+def timed(fn, repeat=3):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main():
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        run()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run():
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from wagtail import hooks as wagtail_hooks
+    from wagtail.documents import get_document_model
+    from wagtail.models import Collection
+
+    from tests.conftest import otp_login
+    from wagtail_clientportal import services
+    from wagtail_clientportal.models import (
+        Client,
+        Notification,
+        Portal,
+        PortalAssignment,
+        PortalUser,
+        Share,
+    )
+    from wagtail_clientportal.portal import listing
+
+    call_command("migrate", verbosity=0)
+    wagtail_hooks.search_for_hooks()  # registers the snippets, as the admin's URLs do
+    User = get_user_model()
+    admin = User.objects.create_superuser("bench", "bench@example.com", "x")
+    client = Client.objects.create(name="Bench")
+    Document = get_document_model()
+    root = Collection.get_first_root_node().pk
+    has_search_text = any(f.name == "search_text" for f in Share._meta.get_fields())
+    counter = iter(range(10**7))
+
+    def documents(n):
+        tag = next(counter)
+        return Document.objects.bulk_create(
+            [
+                Document(title=f"Pismo {tag}-{i}", file=f"d/{tag}-{i}.pdf", collection_id=root)
+                for i in range(n)
+            ],
+            batch_size=2000,
+        )
+
+    def portal_with(n_shares, n_users, owner=client):
+        portal = Portal.objects.create(client=owner, name=f"Panel {next(counter)}")
+        extra = {}
+        shares = []
+        for doc in documents(n_shares):
+            if has_search_text:
+                extra = {"search_text": doc.title.lower()}
+            shares.append(Share(portal=portal, document=doc, shared_by=admin, **extra))
+        Share.objects.bulk_create(shares, batch_size=2000)
+        tag = next(counter)
+        logins = User.objects.bulk_create(
+            [User(username=f"u{tag}-{i}@k.pl", email=f"u{tag}-{i}@k.pl") for i in range(n_users)]
+        )
+        people = PortalUser.objects.bulk_create(
+            [
+                PortalUser(user=u, client=owner, first_name="A", last_name="B", activated_at=None)
+                for u in logins
+            ]
+        )
+        PortalAssignment.objects.bulk_create(
+            [PortalAssignment(portal_user=p, portal=portal) for p in people]
+        )
+        Notification.objects.bulk_create(
+            [
+                Notification(kind="new_shares", recipient=u.email, user=u, portal_user=p)
+                for u, p in zip(logins, people, strict=True)
+            ]
+        )
+        return portal
+
+    def floor_delete(portal):
+        with transaction.atomic():
+            people = list(PortalUser.objects.filter(portals=portal).values_list("pk", "user_id"))
+            Share.objects.filter(portal=portal, revoked_at__isnull=True).update(
+                revoked_by=admin, revoked_at=django.utils.timezone.now()
+            )
+            Share.objects.filter(portal=portal).update(portal=None, portal_name=portal.name)
+            Notification.objects.filter(portal_user_id__in=[p for p, _ in people]).update(
+                portal_user=None, user=None
+            )
+            PortalAssignment.objects.filter(portal=portal).delete()
+            PortalUser.objects.filter(pk__in=[p for p, _ in people])._raw_delete("default")
+            User.objects.filter(pk__in=[u for _, u in people])._raw_delete("default")
+            Portal.objects.filter(pk=portal.pk)._raw_delete("default")
+
+    def measure(fn, make):
+        best, queries = float("inf"), 0
+        for _ in range(2):
+            target = make()
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                fn(target)
+                best = min(best, time.perf_counter() - start)
+            queries = len(ctx.captured_queries)
+        return best, queries
+
+    vendor = connection.vendor
+    print(f"{vendor}: delete_portal, 10,000 shares and 200 users")
+    t_floor, q_floor = measure(floor_delete, lambda: portal_with(10_000, 200))
+    t_svc, q_svc = measure(
+        lambda p: services.delete_portal(admin, p), lambda: portal_with(10_000, 200)
+    )
+    print(f"  set-based floor         {t_floor * 1000:8.1f} ms  {q_floor:6d} queries")
+    print(
+        f"  services.delete_portal  {t_svc * 1000:8.1f} ms  {q_svc:6d} queries  "
+        f"({t_svc / t_floor:.1f}x)"
+    )
+
+    print(f"{vendor}: revoke 1,000 shares")
+
+    def revoke_floor(portal):
+        with transaction.atomic():
+            ids = list(Share.objects.filter(portal=portal).values_list("pk", flat=True))
+            Share.objects.filter(pk__in=ids).update(
+                revoked_by=admin, revoked_at=django.utils.timezone.now()
+            )
+
+    def revoke_svc(portal):
+        services.revoke_shares(admin, list(Share.objects.filter(portal=portal)))
+
+    t_floor, q_floor = measure(revoke_floor, lambda: portal_with(1_000, 0))
+    t_svc, q_svc = measure(revoke_svc, lambda: portal_with(1_000, 0))
+    print(f"  one UPDATE              {t_floor * 1000:8.1f} ms  {q_floor:6d} queries")
+    print(
+        f"  services.revoke_shares  {t_svc * 1000:8.1f} ms  {q_svc:6d} queries  "
+        f"({t_svc / t_floor:.1f}x)"
+    )
+
+    print(f"{vendor}: portal documents, 100,000 shares vs 25")
+    http = HttpClient()
+    small, big = portal_with(25, 0), portal_with(100_000, 0)
+    member = PortalUser.objects.create(
+        user=User.objects.create(username="m@k.pl", email="m@k.pl"),
+        client=client,
+        first_name="M",
+        last_name="K",
+        activated_at=django.utils.timezone.now(),
+    )
+    member.portals.set([small, big])
+    otp_login(http, member.user)
+    keyset = hasattr(listing, "keyset_page")
+    per_page = 25
+
+    def last_query(portal):
+        if keyset:
+            return "page=last"
+        count = Share.objects.filter(portal=portal).count()
+        return f"page={-(-count // per_page)}"
+
+    def get(portal, query):
+        url = reverse("wagtail_clientportal:section", args=[portal.pk, "documents"])
+
+        def fetch():
+            response = http.get(f"{url}?{query}")
+            assert response.status_code == 200, response.status_code
+
+        return fetch
+
+    for label, query in (
+        ("first page", lambda p: ""),
+        ("last page", last_query),
+        ("search", lambda p: "q=pismo"),
+        ("search, rare", lambda p: "q=-17"),
+    ):
+        t_small = timed(get(small, query(small)), 5)
+        t_big = timed(get(big, query(big)), 5)
+        print(
+            f"  {label:13s} 25: {t_small * 1000:7.1f} ms   100,000: {t_big * 1000:7.1f} ms  "
+            f"(ratio {t_big / t_small:.1f})"
+        )
+
+    print(f"{vendor}: client card 'Panel klienta', 5,000 portals vs 10")
+    staff = HttpClient()
+    staff.force_login(admin)
+    few, many = Client.objects.create(name="Few"), Client.objects.create(name="Many")
+    for owner, n in ((few, 10), (many, 5_000)):
+        Portal.objects.bulk_create([Portal(client=owner, name=f"P {i:05d}") for i in range(n)])
+
+    def card(owner):
+        url = reverse("clientportal_staff:client_portals", args=[owner.pk])
+        return lambda: staff.get(url)
+
+    t_few, t_many = timed(card(few), 3), timed(card(many), 3)
+    print(
+        f"  10 portals {t_few * 1000:7.1f} ms   5,000 portals {t_many * 1000:7.1f} ms  "
+        f"(ratio {t_many / t_few:.1f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
