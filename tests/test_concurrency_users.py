@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import override_settings
-from django.urls import reverse
 
+from tests import staff_urls
 from tests.factories import ClientFactory, PortalFactory, PortalUserFactory
 from wagtail_clientportal import services
 from wagtail_clientportal.exceptions import ClientPortalValidationError
@@ -215,7 +215,6 @@ def test_a_shared_login_is_kept_when_another_client_adds_the_person_meanwhile(ad
 
 
 def test_double_post_of_the_add_user_form_never_answers_500(ado):
-    url_name = "clientportal_staff:portal_user_add"
     statuses, inconsistent = [], 0
     for i in range(REPEATS):
         client = ClientFactory()
@@ -230,7 +229,7 @@ def test_double_post_of_the_add_user_form_never_answers_500(ado):
             "portals": [portal.pk],
             "access_expires_on": "",
         }
-        url = reverse(url_name, args=[client.pk])
+        url = staff_urls.portal_user_add(client)
         responses = race(*(lambda b=b, u=url, d=data: b.post(u, d) for b in browsers))
         codes = sorted(r.status_code if ok else repr(r) for ok, r in responses)
         statuses.append(tuple(codes))
