@@ -9,9 +9,8 @@ which django-tasks-db refuses; so the task is built with ``django.tasks``' own
 
 from __future__ import annotations
 
-from django.tasks.base import Task
-
 from .. import conf
+from ..compat import Task
 from . import delivery
 
 
