@@ -35,6 +35,7 @@ __all__ = [
     "Task",
     "TaskResultStatus",
     "build_policy",
+    "make_task",
     "mailer",
     "send_message",
     "task_backends",
@@ -59,18 +60,33 @@ StrEnum = getattr(enum, "StrEnum", _StrEnum)
 
 try:
     from django.tasks import TaskResultStatus, task_backends
-    from django.tasks.base import Task
+    from django.tasks.base import DEFAULT_TASK_PRIORITY, DEFAULT_TASK_QUEUE_NAME, Task
 
     TASKS_PACKAGE = "django.tasks"
 except ImportError:  # Django < 6.0
     from django_tasks import TaskResultStatus, task_backends
-    from django_tasks.base import Task
+    from django_tasks.base import DEFAULT_TASK_PRIORITY, DEFAULT_TASK_QUEUE_NAME, Task
 
     TASKS_PACKAGE = "django_tasks"
 
 #: Backend paths for ``TASKS`` of the framework the package's tasks are built with.
 IMMEDIATE_TASK_BACKEND = f"{TASKS_PACKAGE}.backends.immediate.ImmediateBackend"
 DUMMY_TASK_BACKEND = f"{TASKS_PACKAGE}.backends.dummy.DummyBackend"
+
+
+def make_task(func, *, backend: str) -> Task:
+    """``func`` as a task on the alias ``backend``, every field given.
+
+    Django 6.0's ``Task`` has no defaults for ``priority``, ``queue_name`` and
+    ``run_after`` (6.1 and the backport do): the defaults are spelt out here.
+    """
+    return Task(
+        func=func,
+        backend=backend,
+        priority=DEFAULT_TASK_PRIORITY,
+        queue_name=DEFAULT_TASK_QUEUE_NAME,
+        run_after=None,
+    )
 
 
 # -- Email -------------------------------------------------------------------------------
