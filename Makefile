@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SANDBOX := cd sandbox && ../$(BIN)/python manage.py
 
-.PHONY: demo test e2e-deps install lint messages bench clean
+.PHONY: demo test matrix e2e-deps install lint messages bench clean
 
 $(STAMP): pyproject.toml
 	@py=$$(scripts/find-python) || exit 1; \
@@ -29,6 +29,11 @@ E2E := tests/e2e
 
 test: $(STAMP) e2e-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The non-browser suite on every supported (Python, Django) pair, one virtualenv each
+# under .nox/ (noxfile.py). CLIENTPORTAL_MATRIX=ci: the oldest and the newest pair only.
+matrix: $(STAMP)
+	$(BIN)/nox $(NOX_ARGS)
 
 e2e-deps:
 	@if [ ! -x "$(CLIENTPORTAL_CHROMIUM)" ]; then \
@@ -54,5 +59,5 @@ messages: $(STAMP)
 	cd wagtail_clientportal && ../$(BIN)/django-admin compilemessages -l pl
 
 clean:
-	rm -rf $(VENV) dist build *.egg-info sandbox/db.sqlite3 sandbox/media sandbox/private \
+	rm -rf $(VENV) .nox dist build *.egg-info sandbox/db.sqlite3 sandbox/media sandbox/private \
 	  $(E2E)/node_modules

@@ -32,6 +32,8 @@ from django.test.utils import (  # noqa: E402
     setup_test_environment,
 )
 
+from wagtail_clientportal.compat import DUMMY_TASK_BACKEND  # noqa: E402
+
 ITEMS, USERS = 1_000, 200
 
 
@@ -41,7 +43,7 @@ def main():
     try:
         with override_settings(
             MAILERS={"default": {"BACKEND": "anymail.backends.test.EmailBackend"}},
-            TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}},
+            TASKS={"default": {"BACKEND": DUMMY_TASK_BACKEND}},
         ):
             run()
     finally:

@@ -1,4 +1,5 @@
 import shutil
+import sqlite3
 import time
 
 import pytest
@@ -135,3 +136,28 @@ def otp_login(client, user):
     session[portal_session.VERIFIED] = {"at": now, "seen": now}
     session.save()
     return device
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_parameter_limit(request):
+    """Query-count bounds hold for SQLite's real limit of parameters per statement.
+
+    Django 6.0+ reads it from the library (250,000 here); 5.2 assumes 999 and so splits
+    a bulk insert of 1,000 rows into a dozen statements. The bounds are about what the
+    package asks the ORM for, so 5.2 gets the library's limit too (SQLite's default
+    since 3.32 where Python cannot read it).
+    """
+    from django.db import connection
+
+    fixed = getattr(type(connection.features), "max_query_params", None)
+    if connection.vendor != "sqlite" or not isinstance(fixed, int):
+        yield
+        return
+    library = sqlite3.connect(":memory:")
+    getlimit = getattr(library, "getlimit", None)  # Python 3.11+
+    limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 32766
+    library.close()
+    request.getfixturevalue("monkeypatch").setattr(
+        type(connection.features), "max_query_params", limit
+    )
+    yield

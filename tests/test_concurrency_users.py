@@ -19,6 +19,7 @@ from django.test.utils import override_settings
 from tests import staff_urls
 from tests.factories import ClientFactory, PortalFactory, PortalUserFactory
 from wagtail_clientportal import services
+from wagtail_clientportal.compat import DUMMY_TASK_BACKEND
 from wagtail_clientportal.exceptions import ClientPortalValidationError
 from wagtail_clientportal.models import Portal, PortalAssignment, PortalUser
 
@@ -34,7 +35,7 @@ pytestmark = [
 ]
 
 # Outboxes are delivered by a task; these races are about the staff actions only.
-NO_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+NO_TASKS = {"default": {"BACKEND": DUMMY_TASK_BACKEND}}
 
 
 @pytest.fixture(autouse=True)

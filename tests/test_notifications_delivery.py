@@ -16,6 +16,7 @@ from wagtail import hooks
 
 from tests.factories import DocumentFactory, PortalUserFactory
 from wagtail_clientportal import notifications, services
+from wagtail_clientportal.compat import DUMMY_TASK_BACKEND, IMMEDIATE_TASK_BACKEND, task_backends
 from wagtail_clientportal.models import Notification
 from wagtail_clientportal.notifications import delivery
 from wagtail_clientportal.notifications.tasks import send_notifications
@@ -101,9 +102,7 @@ def test_a_claimed_notification_is_not_sent_by_a_second_worker(
 )
 def test_two_workers_at_once_send_each_notification_once(editor, portal_a):
     PortalUserFactory.create_batch(30, client=portal_a.client, portals=[portal_a])
-    with override_settings(
-        TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    ):
+    with override_settings(TASKS={"default": {"BACKEND": DUMMY_TASK_BACKEND}}):
         services.share_items(editor, [portal_a], [DocumentFactory()])
     mail.outbox = []
     ids = list(Notification.objects.values_list("pk", flat=True))
@@ -339,11 +338,9 @@ def test_anymail_batch_send_one_provider_call_for_one_action(
 def test_a_failed_attempt_is_rescheduled_on_a_backend_that_can_defer(
     editor, portal_a, member, flaky, django_capture_on_commit_callbacks
 ):
-    from django.tasks import task_backends
-
     dummy = {
-        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
-        "later": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+        "default": {"BACKEND": IMMEDIATE_TASK_BACKEND},
+        "later": {"BACKEND": DUMMY_TASK_BACKEND},
     }
     with override_settings(TASKS=dummy, WAGTAILCLIENTPORTAL_TASK_BACKEND="later"):
         with django_capture_on_commit_callbacks(execute=True):

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from tests.factories import DocumentFactory, PortalUserFactory
 from wagtail_clientportal import services
+from wagtail_clientportal.compat import DUMMY_TASK_BACKEND
 from wagtail_clientportal.models import Notification
 from wagtail_clientportal.notifications import delivery
 
@@ -36,7 +37,7 @@ def postgres_threads(test):
     return pytest.mark.django_db(transaction=True, serialized_rollback=True)(test)
 
 
-NO_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+NO_TASKS = {"default": {"BACKEND": DUMMY_TASK_BACKEND}}
 
 
 def _queued_shares(editor, portal, people: int) -> list[int]:

@@ -4,15 +4,15 @@ import re
 
 import pytest
 from django.db import connection
-from django.tasks import task_backends
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from tests.factories import PortalUserFactory, UserFactory
+from wagtail_clientportal.compat import DUMMY_TASK_BACKEND, task_backends
 from wagtail_clientportal.models import Notification
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
-DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+DUMMY = {"default": {"BACKEND": DUMMY_TASK_BACKEND}}
 
 
 def _request(client, email, capture):

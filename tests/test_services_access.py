@@ -66,7 +66,7 @@ def test_decision_refuses_each_missing_condition(
         ),
     ],
 )
-@time_machine.travel(datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.UTC))
+@time_machine.travel(datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.timezone.utc))
 def test_blocked_expired_or_unactivated_see_nothing(shared, member, portal_a, ado, change, reason):
     change(member, ado)
     member.refresh_from_db()
@@ -75,14 +75,14 @@ def test_blocked_expired_or_unactivated_see_nothing(shared, member, portal_a, ad
     assert not services.accessible_portal_users(member.user).exists()
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 29, 22, 30, tzinfo=datetime.UTC))
+@time_machine.travel(datetime.datetime(2026, 11, 29, 22, 30, tzinfo=datetime.timezone.utc))
 def test_expiry_date_is_inclusive_in_local_time(member, portal_a, ado):
     # 23:30 in Warsaw on the 29th: access that ends on the 29th still works...
     services.set_access_expiry(ado, member, datetime.date(2026, 11, 29))
     member.refresh_from_db()
     assert services.check_portal_access(verified(member.user), portal_a).allowed
     # ...and at 00:30 on the 30th it does not.
-    with time_machine.travel(datetime.datetime(2026, 11, 29, 23, 30, tzinfo=datetime.UTC)):
+    with time_machine.travel(datetime.datetime(2026, 11, 29, 23, 30, tzinfo=datetime.timezone.utc)):
         assert services.check_portal_access(member.user, portal_a).reason == "expired"
 
 
@@ -100,15 +100,15 @@ def test_unassignment_and_revocation_take_effect_immediately(
 
 def test_expired_share_is_not_visible(editor, member, portal_a):
     doc = DocumentFactory()
-    with time_machine.travel(datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)):
+    with time_machine.travel(datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)):
         services.share_items(
             editor,
             [portal_a],
             [doc],
-            expires_at=datetime.datetime(2026, 11, 10, tzinfo=datetime.UTC),
+            expires_at=datetime.datetime(2026, 11, 10, tzinfo=datetime.timezone.utc),
         )
         assert services.visible_shares(member, portal_a).exists()
-    with time_machine.travel(datetime.datetime(2026, 11, 11, tzinfo=datetime.UTC)):
+    with time_machine.travel(datetime.datetime(2026, 11, 11, tzinfo=datetime.timezone.utc)):
         assert not services.visible_shares(member, portal_a).exists()
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from wagtail_clientportal.compat import HAS_MAILERS, IMMEDIATE_TASK_BACKEND
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -110,15 +112,19 @@ MEDIA_ROOT = BASE_DIR / "media"
 
 # Django 6.1 replaces EMAIL_BACKEND with MAILERS (setting both is an error).
 # The console shows activation links and one-time codes during development.
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+if HAS_MAILERS:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:  # Django 5.2 and 6.0
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "Kancelaria Nowak i Wspólnicy <portal@kancelaria-nowak.example>"
 
 # Tasks run at once, in the request: no worker to start. Wagtail's own tasks use the
 # django-tasks backport on "default"; the portal's outbox uses Django's own
-# django.tasks on its alias (see docs/notifications.md for a real worker).
+# django.tasks on its alias (the backport on Django 5.2; see docs/notifications.md
+# for a real worker).
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
-    "clientportal": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    "clientportal": {"BACKEND": IMMEDIATE_TASK_BACKEND},
 }
 WAGTAILCLIENTPORTAL_TASK_BACKEND = "clientportal"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from .. import conf
+from .. import compat, conf
 from . import outbox
 from .render import render_message
 from .tracking import last_bounced_user_ids
@@ -90,7 +90,7 @@ def send_login_code(user, code: str, valid_minutes: int, *, setup: bool = False)
         attempts=1,
     )
     try:
-        message.send(using=conf.mailer())
+        compat.send_message(message, conf.mailer())
     except Exception as exc:
         record.status = Notification.Status.FAILED
         record.last_error = f"{type(exc).__name__}: {exc}"[:2000]

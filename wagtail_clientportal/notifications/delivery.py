@@ -24,13 +24,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from django.core import mail
 from django.db.models import F, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from wagtail.hooks import get_hooks
 
-from .. import conf
+from .. import compat, conf
 from ..hooks import CONSTRUCT_NOTIFICATION, SEND_NOTIFICATION
 from . import summary
 from .render import render_message
@@ -290,7 +289,7 @@ def mailer_connection():
     Django's SMTP backend waits forever by default; a hung call must fail well
     before ``NOTIFY_STUCK_AFTER`` (see ``conf.notify_provider_timeout``).
     """
-    connection = mail.mailers[conf.mailer()]
+    connection = compat.mailer(conf.mailer())
     if hasattr(connection, "timeout") and connection.timeout is None:
         connection.timeout = conf.notify_provider_timeout()
     return connection
@@ -496,8 +495,7 @@ def _schedule_retry(rows) -> None:
     Backends that cannot defer (the immediate one) rely on the resend command,
     run periodically (cron) in that setup.
     """
-    from django.tasks import task_backends
-
+    from ..compat import task_backends
     from .outbox import enqueue_now
 
     waiting = [r for r in rows if r.status == r.Status.QUEUED]

@@ -1,4 +1,6 @@
-"""The ``django.tasks`` task that delivers the outbox (Django 6.1's own framework).
+"""The ``django.tasks`` task that delivers the outbox (Django's own framework).
+
+On Django 5.2 it is the ``django-tasks`` backport's, with the same API (``compat``).
 
 Wagtail 8's own tasks use the ``django-tasks`` backport, which reads the same
 ``TASKS`` setting. ``@task`` would build this task with the *default* backend's
@@ -9,9 +11,8 @@ which django-tasks-db refuses; so the task is built with ``django.tasks``' own
 
 from __future__ import annotations
 
-from django.tasks.base import Task
-
 from .. import conf
+from ..compat import make_task
 from . import delivery
 
 
@@ -26,7 +27,7 @@ def send_notifications(notification_ids: list[int] | None = None) -> dict:
 
 
 # Same name as the function: workers find the task by its import path.
-send_notifications = Task(func=send_notifications, backend=conf.task_backend())  # type: ignore[assignment]
+send_notifications = make_task(send_notifications, backend=conf.task_backend())  # type: ignore[assignment]
 
 
 def send_password_reset(email: str, known_address: bool = False) -> bool:
@@ -36,4 +37,4 @@ def send_password_reset(email: str, known_address: bool = False) -> bool:
     return send(email, known_address)
 
 
-send_password_reset = Task(func=send_password_reset, backend=conf.task_backend())  # type: ignore[assignment]
+send_password_reset = make_task(send_password_reset, backend=conf.task_backend())  # type: ignore[assignment]

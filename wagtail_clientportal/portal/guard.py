@@ -31,11 +31,11 @@ from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.csp import CSP, build_policy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
 from .. import conf
+from ..compat import CSP, build_policy
 from ..services import accounts
 from ..services.access import is_verified
 from . import session

@@ -94,9 +94,9 @@ def close_abandoned_task_results(started_before) -> int:
     """
     if not apps.is_installed("django_tasks_db"):
         return 0
-    from django.tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
+    from wagtail_clientportal.compat import TaskResultStatus
     from wagtail_clientportal.notifications.tasks import send_notifications
 
     return DBTaskResult.objects.filter(
