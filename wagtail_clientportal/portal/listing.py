@@ -77,7 +77,7 @@ def section_queryset(shares, portal_user, section: str, *, q: str = "", kind: st
 # client: "<microseconds since 1970 UTC>.<id>". A malformed one shows the first page.
 
 COUNT_CAP = 1000
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def cursor_of(share: Share) -> str:

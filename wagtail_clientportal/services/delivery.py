@@ -59,7 +59,7 @@ HASHED_FIELDS = (
 
 def _value(value):
     if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+        return value.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds")
     return value
 
 
