@@ -13,43 +13,24 @@
 4. The client card's "Panel klienta" tab of a client with 5,000 portals versus 10.
 """
 
-import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+import _harness
+
+_harness.setup()
 
 import django  # noqa: E402
-
-django.setup()
-
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-
-def timed(fn, repeat=3):
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+timed = _harness.timed
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with _harness.test_database():
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run():
@@ -230,7 +211,7 @@ def run():
         Portal.objects.bulk_create([Portal(client=owner, name=f"P {i:05d}") for i in range(n)])
 
     def card(owner):
-        url = reverse("clientportal_staff:client_portals", args=[owner.pk])
+        url = reverse("clientportal_portals:client", args=[owner.pk])
         return lambda: staff.get(url)
 
     t_few, t_many = timed(card(few), 3), timed(card(many), 3)

@@ -11,42 +11,20 @@
    with the portal (the partial index on (portal, -shared_at) serves it).
 """
 
-import os
-import sys
-import time
-from pathlib import Path
+import _harness
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
-
-import django  # noqa: E402
-
-django.setup()
+_harness.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-
-def timed(fn, repeat=3):
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+timed = _harness.timed
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with _harness.test_database():
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run():

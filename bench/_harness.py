@@ -1,0 +1,47 @@
+"""What every bench script does first: the test project's settings on an in-memory
+SQLite database unless ``DATABASE_URL`` says otherwise, a throw-away test database,
+and a best-of-N timer. Imported by the scripts (``bench/`` is on ``sys.path`` when a
+script runs); call ``setup()`` before importing anything from Django.
+"""
+
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    if "DATABASE_URL" not in os.environ:
+        os.environ["DATABASE_URL"] = "sqlite://:memory:"
+    import django
+
+    django.setup()
+
+
+@contextlib.contextmanager
+def test_database():
+    """A fresh test database for the run, destroyed afterwards (as pytest-django does)."""
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def timed(fn, repeat: int = 3) -> float:
+    """The best of ``repeat`` runs of ``fn()``, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
