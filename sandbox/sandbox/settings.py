@@ -137,3 +137,6 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "rtf", "txt", "xlsx", "zi
 # Versions, invoices and settlements live here, outside MEDIA_ROOT: no public URL at all.
 WAGTAILCLIENTPORTAL_PRIVATE_ROOT = BASE_DIR / "private"
 WAGTAILCLIENTPORTAL_FIRM_NAME = "Kancelaria Nowak i Wspólnicy"
+# Payment details and the Polish payment QR code on unpaid invoices (a test number).
+WAGTAILCLIENTPORTAL_FIRM_BANK_ACCOUNT = "PL61 1090 1014 0000 0712 1981 2874"
+WAGTAILCLIENTPORTAL_FIRM_NIP = "5260250274"
