@@ -25,6 +25,8 @@ Setting                                     Default
                                             details and a Polish payment QR code.
                                             ``_FIRM_BANK_RECIPIENT`` the recipient's
                                             name (``FIRM_NAME``), ``_FIRM_NIP`` its NIP
+``WAGTAILCLIENTPORTAL_ZIP_MAX_BYTES``       ``500 * 1024 * 1024``: the largest ZIP of
+                                            several items a client may download
 ``WAGTAILCLIENTPORTAL_ACTIVATION_TIMEOUT``  ``72 * 3600`` seconds
 ``WAGTAILCLIENTPORTAL_NOTIFY_ITEM_TITLES``  ``False``: item titles stay out of emails
 ``WAGTAILCLIENTPORTAL_DEFAULT_CURRENCY``    ``"PLN"``
@@ -155,6 +157,10 @@ def firm_bank_recipient() -> str:
 
 def firm_nip() -> str:
     return _get("FIRM_NIP", "")
+
+
+def zip_max_bytes() -> int:
+    return _get("ZIP_MAX_BYTES", 500 * 1024 * 1024)
 
 
 def activation_timeout() -> int:
