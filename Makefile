@@ -17,10 +17,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make demo PORT=8123` (or SANDBOX_PORT=8123 in the environment) serves on another
+# port; the sandbox's settings read SANDBOX_PORT, so links in emails follow it.
+PORT ?= $(or $(SANDBOX_PORT),8000)
+DEMO_PORT := $(PORT)
+demo: export SANDBOX_PORT = $(DEMO_PORT)
 demo: $(STAMP)
 	$(SANDBOX) migrate --noinput
 	$(SANDBOX) load_demo
-	$(SANDBOX) runserver 127.0.0.1:8000
+	$(SANDBOX) runserver 127.0.0.1:$(DEMO_PORT)
 
 # Browser tests (tests/e2e) need Chromium (Debian's by default) and axe-core from npm.
 CLIENTPORTAL_CHROMIUM ?= /usr/bin/chromium

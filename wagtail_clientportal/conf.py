@@ -19,6 +19,14 @@ Setting                                     Default
                                             email, ``_FIRM_ADDRESS`` its address,
                                             ``_FIRM_HOURS`` its opening hours: shown in
                                             the portal's footer and every email
+``WAGTAILCLIENTPORTAL_FIRM_BANK_ACCOUNT``   ``""``: the firm's account (NRB, with or
+                                            without ``PL``) for paying invoices; when
+                                            set, an unpaid invoice shows the transfer
+                                            details and a Polish payment QR code.
+                                            ``_FIRM_BANK_RECIPIENT`` the recipient's
+                                            name (``FIRM_NAME``), ``_FIRM_NIP`` its NIP
+``WAGTAILCLIENTPORTAL_ZIP_MAX_BYTES``       ``500 * 1024 * 1024``: the largest ZIP of
+                                            several items a client may download
 ``WAGTAILCLIENTPORTAL_ACTIVATION_TIMEOUT``  ``72 * 3600`` seconds
 ``WAGTAILCLIENTPORTAL_NOTIFY_ITEM_TITLES``  ``False``: item titles stay out of emails
 ``WAGTAILCLIENTPORTAL_DEFAULT_CURRENCY``    ``"PLN"``
@@ -137,6 +145,22 @@ def firm_address() -> str:
 
 def firm_hours() -> str:
     return _get("FIRM_HOURS", "")
+
+
+def firm_bank_account() -> str:
+    return _get("FIRM_BANK_ACCOUNT", "")
+
+
+def firm_bank_recipient() -> str:
+    return _get("FIRM_BANK_RECIPIENT", "")
+
+
+def firm_nip() -> str:
+    return _get("FIRM_NIP", "")
+
+
+def zip_max_bytes() -> int:
+    return _get("ZIP_MAX_BYTES", 500 * 1024 * 1024)
 
 
 def activation_timeout() -> int:

@@ -2,7 +2,9 @@
 
 Development defaults everywhere (SQLite, console email, DEBUG on); the environment
 overrides what a deployment would change: DATABASE_URL, DJANGO_SECRET_KEY,
-DJANGO_DEBUG and DJANGO_ALLOWED_HOSTS.
+DJANGO_DEBUG and DJANGO_ALLOWED_HOSTS. SANDBOX_PORT (set by ``make demo PORT=…``)
+is the port the demo is served on; links in emails follow it, or SANDBOX_BASE_URL
+when the demo is reached through another address.
 """
 
 import os
@@ -111,11 +113,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
 # Django 6.1 replaces EMAIL_BACKEND with MAILERS (setting both is an error).
-# The console shows activation links and one-time codes during development.
+# The console shows activation links and one-time codes during development, decoded
+# (sandbox/mail.py): Django's own console backend prints quoted-printable.
 if HAS_MAILERS:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "sandbox.mail.EmailBackend"}}
 else:  # Django 5.2 and 6.0
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = "sandbox.mail.EmailBackend"
 DEFAULT_FROM_EMAIL = "Kancelaria Nowak i Wspólnicy <portal@kancelaria-nowak.example>"
 
 # Tasks run at once, in the request: no worker to start. Wagtail's own tasks use the
@@ -129,10 +132,17 @@ TASKS = {
 WAGTAILCLIENTPORTAL_TASK_BACKEND = "clientportal"
 
 WAGTAIL_SITE_NAME = "Kancelaria Nowak i Wspólnicy"
-WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
+SANDBOX_PORT = os.environ.get("SANDBOX_PORT") or "8000"
+WAGTAILADMIN_BASE_URL = os.environ.get("SANDBOX_BASE_URL") or f"http://127.0.0.1:{SANDBOX_PORT}"
+# Offline machines: no avatar requests to Gravatar, no check for a newer Wagtail.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "rtf", "txt", "xlsx", "zip"]
 
 # Versions, invoices and settlements live here, outside MEDIA_ROOT: no public URL at all.
 WAGTAILCLIENTPORTAL_PRIVATE_ROOT = BASE_DIR / "private"
 WAGTAILCLIENTPORTAL_FIRM_NAME = "Kancelaria Nowak i Wspólnicy"
+# Payment details and the Polish payment QR code on unpaid invoices (a test number).
+WAGTAILCLIENTPORTAL_FIRM_BANK_ACCOUNT = "PL61 1090 1014 0000 0712 1981 2874"
+WAGTAILCLIENTPORTAL_FIRM_NIP = "5260250274"

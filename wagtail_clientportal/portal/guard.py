@@ -13,8 +13,11 @@ It is a view wrapper rather than a middleware so that the protection comes with
   A view that sets a stricter CSP of its own (the downloads) keeps it.
 
 Expected refusals raised inside a view (404, 403, 400) are turned into responses here
-with Django's own ``response_for_exception`` so that they get the headers too; a
-server error is left to propagate to the host's handlers and error reporting.
+so that they get the headers too: a 404 as the portal's own "no longer available"
+page (a client following an old email link meets the portal, with a way back to
+their portals, not the host's generic page), the others with Django's own
+``response_for_exception``; a server error is left to propagate to the host's
+handlers and error reporting.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -116,12 +120,19 @@ def portal_view(view):
         if response is None:
             try:
                 response = checked(request, *args, **kwargs)
+            except Http404:
+                response = not_available(request)
             except EXPECTED_REFUSALS as exc:
                 response = response_for_exception(request, exc)
         return protect_response(response)
 
     wrapped.csrf_exempt = True
     return wrapped
+
+
+def not_available(request):
+    """The portal-styled 404: what was asked for is not (or no longer) there."""
+    return render(request, "wagtail_clientportal/portal/not_available.html", status=404)
 
 
 def not_found(request, rest=""):

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from ... import conf, services
 from ...models import AccessEvent
+from ...payments import payment_details
 from .. import listing
 from ..access import PortalAccessMixin
 from ..forms import PortalSearchForm
@@ -86,5 +87,6 @@ class ItemView(PortalAccessMixin):
             "row": row,
             "section": section,
             "receipt": services.receipts.receipt_state(share, self.portal_user),
+            "payment": payment_details(row.invoice) if row.kind == "invoice" else None,
         }
         return render(request, self.template_name, context)

@@ -1,4 +1,8 @@
-"""Load the sandbox's demo data; running it again changes nothing.
+"""Load the sandbox's demo data; running it again resets it to the demo state.
+
+What a visitor changed is put back: revoked demo shares are shared again (their
+users are emailed again) and the invited person is invited anew, so every run
+prints a fresh activation link. Anything else a visitor added stays.
 
 Whatever the package has a service for (portals, portal users, document versions,
 shares) goes through ``wagtail_clientportal.services`` with the admin as the acting
@@ -35,7 +39,9 @@ from wagtail_clientportal.models import (
     Settlement,
     Share,
 )
+from wagtail_clientportal.notifications.delivery import deliver
 
+from ....mail import hold
 from ...pdf import make_pdf
 
 STAFF_PASSWORD = "demo-haslo-2026"
@@ -43,6 +49,9 @@ PORTAL_PASSWORD = "klient-haslo-2026"
 # Fixed so the printed instructions can name them; each code works once.
 BACKUP_CODES = ("11112222", "33334444", "55556666")
 VAT_RATE = Decimal("0.23")
+
+# Left invited (not activated): the activation email printed by load_demo is hers.
+INVITED = ("katarzyna.nowa@example.com", "Katarzyna", "Nowa")
 
 # username, first name, last name, group, superuser
 STAFF = [
@@ -101,6 +110,22 @@ def ensure_portal_user(actor, client, email, first_name, last_name, portals) -> 
         )
     activate_for_demo(portal_user)
     return portal_user
+
+
+def ensure_invited(actor, client, email, first_name, last_name, portals) -> PortalUser:
+    """The invited person, with an activation email sent by this run.
+
+    Still invited: the link is sent again. Activated meanwhile (a visitor tried the
+    flow): she is deleted and invited again, so the demo starts from the email.
+    """
+    portal_user = PortalUser.objects.filter(client=client, user__email__iexact=email).first()
+    if portal_user is not None and portal_user.activated_at is None:
+        return services.send_activation(actor, portal_user)
+    if portal_user is not None:
+        services.delete_portal_user(actor, portal_user)
+    return services.create_portal_user(
+        actor, client, email=email, first_name=first_name, last_name=last_name, portals=portals
+    )
 
 
 def activate_for_demo(portal_user: PortalUser) -> None:
@@ -181,15 +206,19 @@ def ensure_version(actor, document, label: str) -> DocumentVersion:
 
 
 class Command(BaseCommand):
-    help = "Load the demo data of the sandbox (idempotent: safe to run again)."
+    help = "Load the demo data of the sandbox; run again, it resets the demo state."
 
     COUNTED = [Group, Client, Portal, PortalUser, DocumentVersion, Invoice, Settlement, Share]
 
     def handle(self, *args, **options):
         counted = [get_user_model(), get_document_model(), *self.COUNTED]
         before = {model: model.objects.count() for model in counted}
-        with transaction.atomic():
-            self.load()
+        # The emails are printed after the logins, not 600 lines above them.
+        with hold() as emails:
+            with transaction.atomic():
+                self.load()
+            # What is due now, also where the task backend waits for a worker.
+            deliver()
         after = {model: model.objects.count() for model in counted}
         added = {m: after[m] - before[m] for m in counted if after[m] != before[m]}
         if added:
@@ -198,6 +227,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.SUCCESS("Dane demo już są / demo data already loaded."))
         self.print_logins()
+        self.print_emails(emails)
 
     def load(self) -> None:
         admin = ensure_staff(ensure_staff_roles())
@@ -231,6 +261,7 @@ class Command(BaseCommand):
         # One person, one login, two clients: the second call reuses her login.
         ensure_portal_user(admin, company, *maria, [documents_portal])
         ensure_portal_user(admin, person, *maria, [estate_portal])
+        ensure_invited(admin, company, *INVITED, [documents_portal])
 
         contract = ensure_document("Umowa o świadczenie usług prawnych", "umowa-uslugi.pdf", admin)
         power = ensure_document("Pełnomocnictwo", "pelnomocnictwo.pdf", admin)
@@ -262,7 +293,15 @@ class Command(BaseCommand):
         out(self.style.MIGRATE_HEADING(f"Panel klienta (portal): {base}/portal/"))
         for portal_user in PortalUser.objects.select_related("user", "client").order_by("user_id"):
             names = ", ".join(p.name for p in portal_user.portals.order_by("name"))
-            out(f"  {portal_user.email:<28} {portal_user.client.name}: {names}")
+            invited = "" if portal_user.activated_at else " (zaproszona / invited: link below)"
+            out(f"  {portal_user.email:<28} {portal_user.client.name}: {names}{invited}")
         out(f"  hasło / password: {PORTAL_PASSWORD}")
         out("  kod jednorazowy: w konsoli serwera (e-mail) / one-time code: printed by runserver")
         out(f"  kody zapasowe / backup codes (each works once): {', '.join(BACKUP_CODES)}")
+
+    def print_emails(self, emails: list[str]) -> None:
+        out = self.stdout.write
+        out("")
+        out(self.style.MIGRATE_HEADING(f"E-maile wysłane przez demo / emails sent ({len(emails)})"))
+        for text in emails:
+            out(text, ending="")
