@@ -30,10 +30,6 @@ class _Stream:
     and a never-started generator's ``finally`` would not run, leaving no record.
     """
 
-    #: Larger than the 64 KiB of before: fewer Python-level steps per megabyte, while
-    #: one chunk per download in memory stays small.
-    chunk_size = 512 * 1024
-
     def __init__(self, handle, start: int, length: int, tracker=None):
         self.handle = handle
         self.start_at = start
@@ -51,7 +47,7 @@ class _Stream:
         if not self.started:
             self.started = True
             self.handle.seek(self.start_at)
-        data = self.handle.read(min(self.chunk_size, self.remaining)) if self.remaining > 0 else b""
+        data = self.handle.read(min(CHUNK, self.remaining)) if self.remaining > 0 else b""
         if not data:
             self.close()
             raise StopIteration
