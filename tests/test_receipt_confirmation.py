@@ -207,3 +207,17 @@ def test_staff_filter_who_has_not_confirmed(client, editor, asked, member, porta
     assert [r.portal_user_id for r in waiting] == [other.pk]
     done = client.get(url, {"confirmed": "yes"}).context["delivery"]
     assert [r.portal_user_id for r in done] == [member.pk]
+
+
+def test_reminder_and_overdue_emails_show_the_date_in_polish(editor, portal_a, member):
+    from wagtail_clientportal.notifications.delivery import build_message
+
+    editor.email = "redaktor@kancelaria.pl"
+    editor.save()
+    due = datetime.date(2031, 11, 16)
+    _ask(editor, [portal_a], DocumentFactory(), due_on=due)
+    services.receipts.send_reminders(today=due)
+    services.receipts.send_reminders(today=due + datetime.timedelta(days=1))
+    for kind in ("receipt_reminder", "receipt_overdue"):
+        body = build_message(_emails(kind)[0]).body
+        assert "16 listopada 2031" in body and "2031-11-16" not in body

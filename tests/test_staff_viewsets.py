@@ -217,3 +217,13 @@ def test_package_permissions_are_in_wagtails_group_editor_and_work(client, clien
     assert client.get(staff_urls.portal_add(client_a)).status_code == 200
     assert client.post(staff_urls.portal_add(client_a), {"name": "Nowy"}).status_code == 302
     assert client_a.portals.filter(name="Nowy").exists()
+
+
+def test_the_menu_group_links_the_receipt_verification_for_portal_staff_only(
+    client, administrator, nobody
+):
+    url = reverse("clientportal_staff:verify_receipt")
+    client.force_login(administrator)
+    assert url in client.get(reverse("wagtailadmin_home")).text
+    client.force_login(nobody)
+    assert url not in client.get(reverse("wagtailadmin_home")).text

@@ -97,6 +97,21 @@ Setting                                     Default
                                             inline script or style, no framing
 ``WAGTAILCLIENTPORTAL_RECEIPT_REMINDER_DAYS`` ``2``: days before a "confirm by" date
                                             when the one reminder is emailed
+``WAGTAILCLIENTPORTAL_TSA_URL``           ``""`` (off): URL of an RFC 3161
+                                            time-stamping authority. When set, every
+                                            receipt confirmation and every first
+                                            complete download gets a timestamp token,
+                                            asked for by a task after commit
+``WAGTAILCLIENTPORTAL_TSA_CLIENT``        ``"wagtail_clientportal.timestamping.HttpTSAClient"``:
+                                            dotted path of the class that talks to the
+                                            TSA (a subclass can sign requests or log in)
+``WAGTAILCLIENTPORTAL_TSA_CERTIFICATES``  ``""``: path of a PEM file with the TSA's
+                                            CA certificates (root and intermediates),
+                                            needed to verify tokens
+``WAGTAILCLIENTPORTAL_TSA_TIMEOUT``       ``10`` seconds for one TSA request
+``WAGTAILCLIENTPORTAL_TSA_MAX_ATTEMPTS``  ``8``: attempts before a timestamp is
+                                            marked failed (first retry after
+                                            ``NOTIFY_RETRY_DELAY``, then doubled)
 ==========================================  =========================================
 """
 
@@ -285,3 +300,23 @@ def reset_email_limit() -> int:
     """Password-reset emails per person per ``LOGIN_LOCKOUT`` window (the rest are dropped:
     the person already has working links)."""
     return int(_get("RESET_EMAIL_LIMIT", 3))
+
+
+def tsa_url() -> str:
+    return _get("TSA_URL", "") or ""
+
+
+def tsa_client() -> str:
+    return _get("TSA_CLIENT", "wagtail_clientportal.timestamping.HttpTSAClient")
+
+
+def tsa_certificates() -> str:
+    return str(_get("TSA_CERTIFICATES", "") or "")
+
+
+def tsa_timeout() -> float:
+    return float(_get("TSA_TIMEOUT", 10))
+
+
+def tsa_max_attempts() -> int:
+    return max(1, int(_get("TSA_MAX_ATTEMPTS", 8)))

@@ -3,6 +3,7 @@ from .clients import Client, Portal, PortalAssignment, PortalUser
 from .delivery import (
     AppendOnlyError,
     DeliveryEvent,
+    DeliveryTimestamp,
     ReceiptReminder,
     ReceiptRequest,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "AccessEvent",
     "AppendOnlyError",
     "DeliveryEvent",
+    "DeliveryTimestamp",
     "ReceiptReminder",
     "ReceiptRequest",
     "Client",

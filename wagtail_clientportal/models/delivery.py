@@ -202,3 +202,68 @@ class ReceiptReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.batch}"
+
+
+class WriteOnceQuerySet(models.QuerySet):
+    """A timestamp's token is written once: updates only ever touch rows still without one."""
+
+    def update(self, **kwargs):
+        return models.QuerySet.update(self.filter(token__isnull=True), **kwargs)
+
+    def delete(self):
+        raise AppendOnlyError("timestamp tokens are kept with their records")
+
+
+class DeliveryTimestamp(models.Model):
+    """An RFC 3161 timestamp token over one delivery record's hash (DESIGN rule 13).
+
+    Asked for after the record commits, never inside the request; retried with
+    backoff like the outbox. The row is a work item until the TSA answers; its
+    token, once stored, can no longer be changed (``WriteOnceQuerySet``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the time-stamping authority")
+        GRANTED = "granted", _("Granted")
+        FAILED = "failed", _("Failed")
+
+    event = models.OneToOneField(
+        DeliveryEvent,
+        on_delete=models.PROTECT,
+        related_name="timestamp",
+        verbose_name=_("delivery record"),
+    )
+    # The record hash at the time of asking: the message imprint the TSA signs.
+    record_hash = models.CharField(_("record hash"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The TSA's whole answer (DER TimeStampResp), as received: verifiable by any tool.
+    token = models.BinaryField(_("timestamp token"), null=True, editable=False)
+    gen_time = models.DateTimeField(_("time of the timestamp"), null=True)
+    serial = models.CharField(_("serial number"), max_length=64, blank=True)
+    tsa_name = models.CharField(_("time-stamping authority"), max_length=255, blank=True)
+
+    objects = WriteOnceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("trusted timestamp")
+        verbose_name_plural = _("trusted timestamps")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="clientportal_tst_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("timestamps change only through services.timestamps")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("timestamp tokens are kept with their records")

@@ -29,6 +29,7 @@ def render_message(kind: str, recipient: str, context: dict, language: str | Non
     }
     context.setdefault("contact", contact.for_client(_client_of(context)))
     with translation.override(language or translation.get_language()):
+        _format_dates(context)
         subject = subject_line(render_to_string(f"{PREFIX}{kind}_subject.txt", context))
         body = typography.text(render_to_string(f"{PREFIX}{kind}_message.txt", context))
         try:
@@ -39,6 +40,27 @@ def render_message(kind: str, recipient: str, context: dict, language: str | Non
     if html:
         message.attach_alternative(html, "text/html")
     return message
+
+
+#: Dates kept in an outbox row's JSON context as ISO strings, shown in the email's
+#: language ("16 listopada 2026" in Polish, not "2026-11-16").
+DATE_KEYS = ("due_on",)
+
+
+def _format_dates(context: dict) -> None:
+    import datetime
+
+    from django.utils.formats import date_format
+
+    for key in DATE_KEYS:
+        value = context.get(key)
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                continue
+        if isinstance(value, datetime.date):
+            context[key] = date_format(value, "DATE_FORMAT")
 
 
 def _client_of(context: dict):

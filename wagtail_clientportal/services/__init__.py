@@ -11,7 +11,7 @@ after the other, and the later one is refused with a stable code if the first
 deleted what it meant to change.
 """
 
-from . import accounts, delivery, delivery_status, receipts, verification
+from . import accounts, delivery, delivery_status, receipts, timestamps, verification
 from .access import (
     AccessDecision,
     accessible_portal_users,
@@ -54,6 +54,7 @@ __all__ = [
     "delivery",
     "delivery_status",
     "receipts",
+    "timestamps",
     "verification",
     "activate_login",
     "assign_portals",

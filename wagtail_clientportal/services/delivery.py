@@ -21,6 +21,7 @@ from django.utils import timezone
 from .. import hooks
 from ..models import DeliveryEvent, Portal
 from ..models.delivery import GENESIS
+from . import timestamps
 from .access import client_ip
 
 logger = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
                 event.ip_address = _IP_FIELD.get_prep_value(event.ip_address)
                 event.record_hash = record_hash(event)
                 event.save(force_insert=True)
+                timestamps.schedule(event)  # optional; a task asks the TSA after commit
                 transaction.on_commit(partial(_after_commit, event), robust=True)
             break
         except IntegrityError:

@@ -51,7 +51,7 @@ def render(data: dict) -> bytes:
             (_("First complete download"), _when(data["first_complete_download"])),
             (_("Receipt confirmed"), _when(data["receipt_confirmed"])),
             (_("IP address"), data["ip_address"] or "—"),
-            (_("Trusted timestamp"), _timestamp_label(data["timestamp"])),
+            (_("Trusted timestamp"), _timestamp_label(data)),
         ]
         for label, value in rows:
             pdf.set_font("DejaVu", "B", 10)
@@ -90,5 +90,32 @@ def render(data: dict) -> bytes:
         return bytes(pdf.output())
 
 
-def _timestamp_label(status: str) -> str:
+def _timestamp_label(data: dict) -> str:
+    """The token of the record whose times are stated: what it is, or why there is none."""
+    status = data["timestamp"]
+    if status == "granted":
+        entry = _evidence_stamp(data)
+        return _("RFC 3161 token of %(time)s, %(tsa)s, serial number %(serial)s") % {
+            "time": _when(entry.get("time")),
+            "tsa": entry.get("tsa") or "—",
+            "serial": entry.get("serial") or "—",
+        }
+    if status == "pending":
+        return _("requested, not yet received from the time-stamping authority")
+    if status == "failed":
+        return _("could not be obtained from the time-stamping authority")
     return _("none (the times above come from the firm's server clock)")
+
+
+def _evidence_stamp(data: dict) -> dict:
+    """The confirmation's token if there is one, else the first download's."""
+    by_seq = {(e["portal_id"], e["seq"]): e for e in data.get("timestamps", [])}
+    records = data["records"]
+    wanted = [r for r in records if r["kind"] == "confirmation"] or [
+        r for r in records if r["kind"] != "confirmation" and r["status"] == "complete"
+    ]
+    for rec in wanted:
+        entry = by_seq.get((rec["portal_id"], rec["seq"]))
+        if entry:
+            return entry
+    return {}

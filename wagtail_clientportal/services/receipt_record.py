@@ -75,7 +75,9 @@ def build(share_id: int, portal_user_id: int) -> dict:
         }
     complete = [e for e in events if e.is_complete_download]
     confirmations = [e for e in events if e.kind == DeliveryEvent.Kind.CONFIRMATION]
+    stamps = _timestamps(events)
     evidence = confirmations[0] if confirmations else (complete[0] if complete else None)
+    stamp = stamps.get(evidence.pk) if evidence else None
     data = {
         "type": RECEIPT_TYPE,
         "version": 1,
@@ -101,8 +103,10 @@ def build(share_id: int, portal_user_id: int) -> dict:
         "first_complete_download": _time(complete[0].finished_at) if complete else None,
         "receipt_confirmed": _time(confirmations[0].at) if confirmations else None,
         "ip_address": evidence.ip_address if evidence else None,
-        # RFC 3161 tokens are not obtained yet: the receipt says so rather than omit it.
-        "timestamp": "none",
+        # The RFC 3161 token of the record whose times are stated (or "none"), and
+        # every token of these records, so the receipt can be checked without the firm.
+        "timestamp": stamp["status"] if stamp else "none",
+        "timestamps": [stamps[e.pk] for e in events if e.pk in stamps],
         "records": [
             {
                 "portal_id": e.chain_key,
@@ -119,6 +123,15 @@ def build(share_id: int, portal_user_id: int) -> dict:
     }
     data["digest"] = digest_of(data)
     return data
+
+
+def _timestamps(events) -> dict:
+    from ..models import DeliveryTimestamp
+    from .timestamps import as_receipt_entry
+
+    by_event = {e.pk: e for e in events}
+    rows = DeliveryTimestamp.objects.filter(event__in=list(by_event))
+    return {row.event_id: as_receipt_entry(by_event[row.event_id], row) for row in rows}
 
 
 def digest_of(data: dict) -> str:

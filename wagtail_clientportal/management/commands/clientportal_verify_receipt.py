@@ -19,10 +19,15 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(str(exc)) from exc
         result = services.verification.verify_receipt(raw)
-        for name in ("receipt_intact", "matches_records", "file_matches", "chain_intact"):
+        names = ("receipt_intact", "matches_records", "file_matches", "chain_intact")
+        for name in (*names, "timestamps_valid"):
             value = getattr(result, name)
             word = {True: "ok", False: "FAILED", None: "not checked"}[value]
             self.stdout.write(f"{name}: {word}")
+        for stamp in result.timestamps:
+            word = {True: "verified", False: "FAILED", None: "not checked"}[stamp["valid"]]
+            detail = f" ({stamp['detail']})" if stamp["detail"] else ""
+            self.stdout.write(f"timestamp #{stamp['seq']}: {stamp['status']}, {word}{detail}")
         for problem in result.problems:
             self.stdout.write(f"- {problem}")
         if not result.ok:
