@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail import hooks
 
+from tests import staff_urls
 from tests.factories import DocumentFactory, PortalUserFactory
 from wagtail_clientportal import services
 from wagtail_clientportal.models import AccessEvent, DocumentVersion, Notification, Share
@@ -167,8 +168,7 @@ def test_user_without_share_permission_cannot_share_or_revoke(
             == 403
         )
         assert client.post(revoke_url([document]), {}).status_code == 403
-        detail = reverse("clientportal_portals:detail", args=[portal_a.pk])
-        assert client.post(detail, {"share": [Share.objects.get().pk]}).status_code in (403,)
+        assert client.post(staff_urls.revoke_shares(Share.objects.get())).status_code == 403
     assert Share.objects.active().count() == 1
 
 
@@ -220,17 +220,23 @@ def test_portal_page_lists_shares_with_access_and_revokes(
     for doc in docs:
         assert doc.title in response.text
     assert member.full_name in response.text
-    response = client.post(url, {"share": [s.pk for s in result.created[:2]]})
-    assert response.status_code == 302
+    # The page ticks shares into the shares' bulk revoke, with a select-all and a way back.
+    revoke = staff_urls.revoke_shares(*result.created[:2], next_url=url)
+    assert f'action="{revoke.split("?")[0]}"' in response.text
+    assert 'data-w-bulk-target="all"' in response.text
+    # No unconfirmed path: posting to the page itself revokes nothing.
+    assert client.post(url, {"id": [result.created[0].pk]}).status_code == 405
+    confirm = client.get(revoke)
+    assert confirm.status_code == 200 and Share.objects.revoked().count() == 0
+    assert {row["item"] for row in confirm.context["items"]} == set(result.created[:2])
+    response = client.post(revoke)
+    assert response.status_code == 302 and response["Location"] == url
     assert Share.objects.revoked().count() == 2
     response = client.get(url)
     assert "Cofnięte udostępnienia" in response.text
-    # Revoking an already revoked share or an unknown id is an error message, not a 500.
-    response = client.post(url, {"share": [result.created[0].pk]}, follow=True)
-    assert response.status_code == 200
-    assert Share.objects.revoked().count() == 2
-    response = client.post(url, {"share": ["999999", "x"]}, follow=True)
-    assert response.status_code == 200
+    # Revoking an already revoked share is refused on the confirmation page, not a 500.
+    response = client.post(staff_urls.revoke_shares(result.created[0], next_url=url))
+    assert response.status_code == 200 and Share.objects.revoked().count() == 2
 
 
 def test_portal_page_queries_are_bounded(
