@@ -17,23 +17,17 @@ import os
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..filenames import download_name
 from ..models import AccessEvent, Share
+from ..money import format_amount
 
 SECTIONS = {
     "documents": (Share.Kind.DOCUMENT, Share.Kind.DOCUMENT_VERSION),
     "invoices": (Share.Kind.INVOICE, Share.Kind.SETTLEMENT),
 }
-CURRENCY_SYMBOLS = {"PLN": "zł", "EUR": "€", "USD": "$", "GBP": "£"}
-
-
-def format_amount(amount, currency: str) -> str:
-    """``1 234,56 zł`` in Polish; the active locale decides separators."""
-    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-    return f"{number}\xa0{CURRENCY_SYMBOLS.get(currency, currency)}"
 
 
 def kinds_of(section: str):

@@ -38,7 +38,9 @@ from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
 # Revoking from a portal's page goes through the shares' bulk action: one confirmation.
 REVOKE_SHARES_URL = partial(
-    reverse, "wagtail_bulk_action", args=["wagtail_clientportal", "share", "clientportal_revoke_shares"]
+    reverse,
+    "wagtail_bulk_action",
+    args=["wagtail_clientportal", "share", "clientportal_revoke_shares"],
 )
 PORTAL_ERRORS = {"portal_name_taken": "name", "portal_name_required": "name"}
 
