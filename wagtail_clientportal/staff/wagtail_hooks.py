@@ -12,6 +12,7 @@ from .bulk_actions import (
     ShareDocumentsBulkAction,
     ShareInvoicesBulkAction,
 )
+from .dashboard import add_panel
 from .menu import ClientPortalGroup
 from .notifications import ResendNotificationsBulkAction
 from .portal_user_actions import PORTAL_USER_BULK_ACTIONS
@@ -34,3 +35,5 @@ for action in (
     *PORTAL_USER_BULK_ACTIONS,
 ):
     hooks.register("register_bulk_action", action)
+
+hooks.register("construct_homepage_panels", add_panel)
