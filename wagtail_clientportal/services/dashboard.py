@@ -11,19 +11,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef
 
+from .. import share_kinds
 from ..models import DeliveryEvent, Notification, Share
 from ..permissions import SHARE_ITEMS
 from .delivery_status import CONFIRMED
 from .notifications import may_see_outbox
 
-SHARE_RELATED = (
-    "portal__client",
-    "document",
-    "document_version",
-    "invoice",
-    "settlement__invoice",
-    "shared_by",
-)
+SHARE_RELATED = ("portal__client", *share_kinds.RELATED, "shared_by")
 
 
 @dataclass

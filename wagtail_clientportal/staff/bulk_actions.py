@@ -9,7 +9,7 @@ from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.documents.views.bulk_actions.document_bulk_action import DocumentBulkAction
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
-from .. import services
+from .. import services, share_kinds
 from ..models import DocumentVersion, Invoice, Settlement, Share
 from . import roles
 from .base import Refuse403Mixin, revoked_message
@@ -291,9 +291,7 @@ class RevokeSharesBulkAction(ModelBulkMixin, SharePermMixin, SnippetBulkAction):
     @classmethod
     def get_queryset(cls, model, object_ids):
         return rows_or_404(
-            Share.objects.select_related(
-                "portal__client", "document", "document_version", "invoice", "settlement__invoice"
-            ),
+            Share.objects.select_related("portal__client", *share_kinds.RELATED),
             object_ids,
         )
 

@@ -23,7 +23,7 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from .. import services
+from .. import services, share_kinds
 from ..models import Client, Portal, PortalUser, Share
 from . import roles
 from .base import Refuse403Mixin, StaffView
@@ -35,7 +35,7 @@ from .history import access_summary
 from .paginator import CountingPaginator
 from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
-SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
+SHARE_RELATED = (*share_kinds.RELATED, "shared_by")
 # Revoking from a portal's page goes through the shares' bulk action: one confirmation.
 REVOKE_SHARES_URL = partial(
     reverse,
