@@ -82,8 +82,8 @@ def test_share_live_documents_to_two_portals(client, editor, portal_a, portal_a2
     assert shares.count() == 4
     assert {s.shared_by for s in shares} == {editor}
     [message] = messages_of(response)
-    assert "Utworzono 4 udostępnienia dokumentów" in message
-    assert "Dokumenty (Alfa Sp. z o.o.)" in message and "Faktury (Alfa Sp. z o.o.)" in message
+    # Counted in documents, not document × portal rows.
+    assert message.startswith("Udostępniono 2 dokumenty w panelach „Dokumenty”, „Faktury”.")
     assert "2 użytkownicy PK otrzymają powiadomienie" in message
     assert Notification.objects.count() == 2  # one email per person, not per portal
 
@@ -311,3 +311,24 @@ def test_documents_outside_the_editors_collections_cannot_be_shared(client, edit
     response = client.post(share_url([hidden]), {"portals": [portal_a.pk], "mode": "live"})
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     assert Share.objects.count() == 1
+
+
+def test_share_messages_read_as_natural_polish(client, editor, portal_a, portal_b):
+    [doc] = DocumentFactory.create_batch(1)
+    client.force_login(editor)
+    url = share_url([doc])
+
+    def messages_of(response):  # this response's messages only
+        return [str(m).strip() for m in response.wsgi_request._messages._queued_messages]
+
+    [first] = messages_of(client.post(url, {"portals": [portal_a.pk], "mode": "live"}))
+    assert first.startswith(f"Udostępniono 1 dokument w panelu „{portal_a.name}”.")
+    [again] = messages_of(client.post(url, {"portals": [portal_a.pk], "mode": "live"}))
+    assert (
+        again == f"Nic nie zmieniono: 1 element jest już udostępniony w panelu „{portal_a.name}”."
+    )
+    assert Share.objects.count() == 1
+    # Portals of two clients: each named with its client.
+    [pinned] = messages_of(client.post(url, {"portals": [portal_a.pk, portal_b.pk], "mode": "pin"}))
+    assert pinned.startswith("Udostępniono 1 utrwaloną wersję dokumentu w panelach")
+    assert f"„{portal_b.name}” ({portal_b.client.name})" in pinned

@@ -57,6 +57,8 @@ class ShareKind:
     document_id: Callable = _none
     #: "%(count)d documents": a count of this kind with its plural forms.
     count_phrase: Callable = _none
+    #: "Shared %(count)d documents %(where)s.": staff's message after sharing.
+    shared_phrase: Callable = _none
 
     def of(self, share):
         return getattr(share, self.name)
@@ -76,6 +78,9 @@ KINDS: dict[str, ShareKind] = {
             size=lambda d: getattr(d, "file_size", None),
             document_id=lambda d: d.pk,
             count_phrase=lambda n: ngettext("%(count)d document", "%(count)d documents", n),
+            shared_phrase=lambda n: ngettext(
+                "Shared %(count)d document %(where)s.", "Shared %(count)d documents %(where)s.", n
+            ),
         ),
         ShareKind(
             name="document_version",
@@ -91,6 +96,11 @@ KINDS: dict[str, ShareKind] = {
             count_phrase=lambda n: ngettext(
                 "%(count)d document version", "%(count)d document versions", n
             ),
+            shared_phrase=lambda n: ngettext(
+                "Shared %(count)d pinned document version %(where)s.",
+                "Shared %(count)d pinned document versions %(where)s.",
+                n,
+            ),
         ),
         ShareKind(
             name="invoice",
@@ -102,6 +112,9 @@ KINDS: dict[str, ShareKind] = {
             search_parts=lambda i: [i.number],
             owner_client_id=lambda i: i.client_id,
             count_phrase=lambda n: ngettext("%(count)d invoice", "%(count)d invoices", n),
+            shared_phrase=lambda n: ngettext(
+                "Shared %(count)d invoice %(where)s.", "Shared %(count)d invoices %(where)s.", n
+            ),
         ),
         ShareKind(
             name="settlement",
@@ -113,6 +126,11 @@ KINDS: dict[str, ShareKind] = {
             search_parts=lambda s: [s.title, s.invoice.number],
             owner_client_id=lambda s: s.invoice.client_id,
             count_phrase=lambda n: ngettext("%(count)d settlement", "%(count)d settlements", n),
+            shared_phrase=lambda n: ngettext(
+                "Shared %(count)d settlement %(where)s.",
+                "Shared %(count)d settlements %(where)s.",
+                n,
+            ),
         ),
     )
 }
