@@ -332,3 +332,22 @@ def test_share_messages_read_as_natural_polish(client, editor, portal_a, portal_
     [pinned] = messages_of(client.post(url, {"portals": [portal_a.pk, portal_b.pk], "mode": "pin"}))
     assert pinned.startswith("Udostępniono 1 utrwaloną wersję dokumentu w panelach")
     assert f"„{portal_b.name}” ({portal_b.client.name})" in pinned
+
+
+def test_revoke_dialog_offers_only_portals_where_the_items_are_shared(
+    client, editor, administrator, portal_a, portal_a2, portal_b
+):
+    docs = DocumentFactory.create_batch(2)
+    services.share_items(administrator, [portal_a], docs[:1])
+    version = services.snapshot_document(administrator, docs[1])
+    services.share_items(administrator, [portal_b], [version])  # through a pinned version
+    client.force_login(editor)
+    form = client.get(revoke_url(docs)).context["form"]
+    assert set(form.fields["portals"].queryset) == {portal_a, portal_b}
+    # A portal where they are not shared is refused, and nothing is revoked.
+    response = client.post(revoke_url(docs), {"portals": [portal_a2.pk]})
+    assert response.status_code == 200 and "portals" in response.context["form"].errors
+    assert Share.objects.revoked().count() == 0
+    # Nothing shared: nothing to offer.
+    fresh = DocumentFactory()
+    assert not client.get(revoke_url([fresh])).context["form"].fields["portals"].queryset.exists()

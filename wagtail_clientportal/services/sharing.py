@@ -228,6 +228,14 @@ def revoke_items(actor, items: Iterable, portals: Sequence[Portal] | None = None
     return _revoke(actor, list(rows))
 
 
+def portals_sharing(items: Iterable):
+    """The portals where any of ``items`` has a share not yet revoked: what revoking can
+    act on, so the revoke dialog offers only those (one query, however many items)."""
+    grouped = _group(items)
+    unrevoked = Share.objects.filter(revoked_at__isnull=True).filter(_targets_filter(grouped))
+    return Portal.objects.filter(pk__in=unrevoked.values("portal"))
+
+
 def _revoke(actor, rows: list[Share]) -> list[Share]:
     """One ``UPDATE … WHERE id IN (…)``: every row gets the same values (``bulk_update``
     would build a CASE per row). The rows are locked by the caller."""
@@ -244,4 +252,11 @@ def _revoke(actor, rows: list[Share]) -> list[Share]:
     return rows
 
 
-__all__ = ["TARGET_FIELDS", "ShareResult", "revoke_items", "revoke_shares", "share_items"]
+__all__ = [
+    "TARGET_FIELDS",
+    "ShareResult",
+    "portals_sharing",
+    "revoke_items",
+    "revoke_shares",
+    "share_items",
+]

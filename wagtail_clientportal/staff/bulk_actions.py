@@ -9,7 +9,7 @@ from wagtail.documents.views.bulk_actions.document_bulk_action import DocumentBu
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from .. import services, share_kinds
-from ..models import DocumentVersion, Invoice, Settlement, Share
+from ..models import DocumentVersion, Invoice, Portal, Settlement, Share
 from . import roles
 from .base import Refuse403Mixin, revoked_message
 from .bulk_base import ModelBulkMixin, ServiceErrorMixin, rows_or_404
@@ -95,6 +95,12 @@ class RevokeBulkMixin(SharePermMixin):
     @classmethod
     def items_to_revoke(cls, objects) -> list:
         raise NotImplementedError
+
+    def get_form_kwargs(self):
+        objects, _extra = self.get_actionable_objects()
+        items = self.items_to_revoke(list(objects))
+        shared_on = services.portals_sharing(items) if items else Portal.objects.none()
+        return {**super().get_form_kwargs(), "portals": shared_on}
 
     def get_execution_context(self):
         portals = list(self.cleaned_form.cleaned_data["portals"])
