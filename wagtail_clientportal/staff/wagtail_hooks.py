@@ -4,7 +4,7 @@ from django.urls import include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from . import urls
+from . import document_listing, urls
 from .bulk_actions import (
     RevokeDocumentsBulkAction,
     RevokeInvoicesBulkAction,
@@ -37,3 +37,6 @@ for action in (
     hooks.register("register_bulk_action", action)
 
 hooks.register("construct_homepage_panels", add_panel)
+
+# Before Wagtail's own "documents/" URLs, so its listing is served with the share column.
+hooks.register("register_admin_urls", document_listing.urlpatterns, order=-1)
