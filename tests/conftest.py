@@ -1,18 +1,10 @@
 import shutil
 import sqlite3
-import time
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
-from tests.factories import (
-    ClientFactory,
-    DocumentFactory,
-    PortalFactory,
-    PortalUserFactory,
-    UserFactory,
-)
-from wagtail_clientportal.portal import session as portal_session
+from tests.factories import ClientFactory, DocumentFactory, PortalFactory, PortalUserFactory
+from wagtail_clientportal.test_utils import otp_login, staff_user  # noqa: F401 (tests import it)
 
 
 @pytest.fixture(autouse=True)
@@ -24,17 +16,7 @@ def _isolated_files(settings, tmp_path):
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def _staff(username, *codenames, superuser=False):
-    user = UserFactory(username=username, is_staff=False, is_superuser=superuser)
-    if codenames:
-        group, _ = Group.objects.get_or_create(name=f"group-{username}")
-        perms = [
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in (c.split(".") for c in codenames)
-        ]
-        group.permissions.set(perms)
-        user.groups.add(group)
-    return user
+_staff = staff_user
 
 
 @pytest.fixture
@@ -120,22 +102,6 @@ def clear_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def otp_login(client, user):
-    """Log ``client`` in as ``user`` with a verified second factor (a backup-code device)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_static.models import StaticDevice
-
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="tests", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    # As the portal's own login does (its lifetime starts now).
-    now = int(time.time())
-    session[portal_session.VERIFIED] = {"at": now, "seen": now}
-    session.save()
-    return device
 
 
 @pytest.fixture(autouse=True)

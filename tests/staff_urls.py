@@ -5,7 +5,7 @@ from django.utils.http import urlencode
 
 
 def _pk(obj):
-    return obj if isinstance(obj, int) else obj.pk
+    return obj if isinstance(obj, (int, str)) else obj.pk
 
 
 def portals_tab(client):
@@ -57,3 +57,15 @@ def portal_user_action(action, *portal_users):
     """A bulk action (block, unblock, resend, delete) on portal users."""
     url = reverse("wagtail_bulk_action", args=("wagtail_clientportal", "portaluser", action))
     return f"{url}?{urlencode([('id', _pk(pu)) for pu in portal_users])}"
+
+
+def revoke_shares(*shares, next_url=None):
+    """The shares' bulk revoke (its confirmation page on GET), as the portal page submits it."""
+    url = reverse(
+        "wagtail_bulk_action",
+        args=("wagtail_clientportal", "share", "clientportal_revoke_shares"),
+    )
+    query = [("id", _pk(share)) for share in shares]
+    if next_url:
+        query.append(("next", next_url))
+    return f"{url}?{urlencode(query)}"

@@ -362,3 +362,26 @@ def test_shared_invoice_and_settlement_are_kept_for_the_audit(
     other = InvoiceFactory(client=client_a)
     client.post(reverse("clientportal_invoices:delete", args=[other.pk]))
     assert not Invoice.objects.filter(pk=other.pk).exists()
+
+
+def test_invoice_gross_is_computed_from_net_and_vat(client, administrator, client_a):
+    client.force_login(administrator)
+    add = reverse("clientportal_invoices:add")
+    assert "wagtail_clientportal/js/invoice-gross.js" in client.get(add).text
+    data = invoice_data(client_a, net_amount="4850.50", vat_amount="1115.62", gross_amount="")
+    data["settlements-TOTAL_FORMS"] = "0"
+    data["pdf"] = SimpleUploadedFile("faktura.pdf", b"%PDF-1.4 x")
+    response = client.post(add, data)
+    assert response.status_code == 302, response.context["form"].errors
+    invoice = Invoice.objects.get()
+    assert str(invoice.gross_amount) == "5966.12"
+
+
+def test_invoice_listing_shows_amounts_with_grouping_and_currency(client, administrator, client_a):
+    InvoiceFactory(
+        client=client_a, net_amount="4850.50", vat_amount="1115.62", gross_amount="5966.12"
+    )
+    client.force_login(administrator)
+    text = client.get(reverse("clientportal_invoices:list")).text
+    assert "5\xa0966,12\xa0zł" in text
+    assert "5966,12" not in text

@@ -1,6 +1,7 @@
 """Issue 5: staff see notification problems and send failed notifications again."""
 
 import datetime
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -342,3 +343,70 @@ def test_resend_button_returns_to_the_filtered_listing(client, editor, outbox):
     assert response.status_code == 200
     expected = urlencode({"next": reverse(LIST_URL) + "?status=failed"})
     assert expected.replace("&", "&amp;") in response.text or expected in response.text
+
+
+# --- Read-only preview ------------------------------------------------------------------------
+
+SECRETS = re.compile(r"(?<!\d)\d{6}(?!\d)|/activate/|/password-reset/|https?://")
+
+
+def inspect_url(notification):
+    return reverse("clientportal_notifications:inspect", args=[notification.pk])
+
+
+@pytest.mark.parametrize("kind", ["activation", "password_reset", "login_code", "new_shares"])
+def test_outbox_row_opens_a_preview_without_codes_or_links(client, editor, member, portal_a, kind):
+    member.user.set_unusable_password()  # an activation link would be made for this person
+    member.user.save()
+    context = {"count": 2, "counts": {"document": 2}, "message": "Prosimy o podpis."}
+    if kind == "login_code":
+        context = {"valid_minutes": 10}
+    row = Notification.objects.create(
+        kind=kind,
+        recipient=member.email,
+        user=member.user,
+        portal_user=member,
+        portal=portal_a,
+        context=context,
+        status="sent",
+    )
+    client.force_login(editor)
+    listing = client.get(reverse(LIST_URL)).text
+    assert inspect_url(row) in listing  # the row opens its preview
+    response = client.get(inspect_url(row))
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert preview is not None and preview.body
+    main = response.text.split("<main", 1)[1]
+    assert not SECRETS.search(preview.subject + preview.body), preview.body
+    assert "/activate/" not in main and "/password-reset/" not in main
+    assert "[odnośnik]" in preview.body or "[kod]" in preview.body or kind == "new_shares"
+
+
+def test_preview_never_makes_a_token(client, editor, member, monkeypatch):
+    from wagtail_clientportal.portal import tokens
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a token was made for the preview")
+
+    monkeypatch.setattr(tokens, "activation_url", boom)
+    monkeypatch.setattr(tokens, "password_reset_url", boom)
+    member.user.set_unusable_password()
+    member.user.save()
+    row = Notification.objects.create(
+        kind="activation", recipient=member.email, user=member.user, portal_user=member
+    )
+    client.force_login(editor)
+    assert client.get(inspect_url(row)).status_code == 200
+
+
+def test_preview_redacts_a_host_templates_own_links_and_codes():
+    from wagtail_clientportal.notifications.preview import redact
+
+    text = redact("Kod: 123456, link https://kancelaria.example/portal/activate/abc/ i 2026")
+    assert "123456" not in text and "https://" not in text and "2026" in text
+
+
+def test_preview_is_403_without_outbox_access(client, nobody, outbox):
+    client.force_login(nobody)
+    assert client.get(inspect_url(outbox["failed"])).status_code == 403

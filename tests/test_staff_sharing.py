@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail import hooks
 
+from tests import staff_urls
 from tests.factories import DocumentFactory, PortalUserFactory
 from wagtail_clientportal import services
 from wagtail_clientportal.models import AccessEvent, DocumentVersion, Notification, Share
@@ -81,8 +82,8 @@ def test_share_live_documents_to_two_portals(client, editor, portal_a, portal_a2
     assert shares.count() == 4
     assert {s.shared_by for s in shares} == {editor}
     [message] = messages_of(response)
-    assert "Utworzono 4 udostępnienia dokumentów" in message
-    assert "Dokumenty (Alfa Sp. z o.o.)" in message and "Faktury (Alfa Sp. z o.o.)" in message
+    # Counted in documents, not document × portal rows.
+    assert message.startswith("Udostępniono 2 dokumenty w panelach „Dokumenty”, „Faktury”.")
     assert "2 użytkownicy PK otrzymają powiadomienie" in message
     assert Notification.objects.count() == 2  # one email per person, not per portal
 
@@ -167,8 +168,7 @@ def test_user_without_share_permission_cannot_share_or_revoke(
             == 403
         )
         assert client.post(revoke_url([document]), {}).status_code == 403
-        detail = reverse("clientportal_portals:detail", args=[portal_a.pk])
-        assert client.post(detail, {"share": [Share.objects.get().pk]}).status_code in (403,)
+        assert client.post(staff_urls.revoke_shares(Share.objects.get())).status_code == 403
     assert Share.objects.active().count() == 1
 
 
@@ -220,17 +220,23 @@ def test_portal_page_lists_shares_with_access_and_revokes(
     for doc in docs:
         assert doc.title in response.text
     assert member.full_name in response.text
-    response = client.post(url, {"share": [s.pk for s in result.created[:2]]})
-    assert response.status_code == 302
+    # The page ticks shares into the shares' bulk revoke, with a select-all and a way back.
+    revoke = staff_urls.revoke_shares(*result.created[:2], next_url=url)
+    assert f'action="{revoke.split("?")[0]}"' in response.text
+    assert 'data-w-bulk-target="all"' in response.text
+    # No unconfirmed path: posting to the page itself revokes nothing.
+    assert client.post(url, {"id": [result.created[0].pk]}).status_code == 405
+    confirm = client.get(revoke)
+    assert confirm.status_code == 200 and Share.objects.revoked().count() == 0
+    assert {row["item"] for row in confirm.context["items"]} == set(result.created[:2])
+    response = client.post(revoke)
+    assert response.status_code == 302 and response["Location"] == url
     assert Share.objects.revoked().count() == 2
     response = client.get(url)
     assert "Cofnięte udostępnienia" in response.text
-    # Revoking an already revoked share or an unknown id is an error message, not a 500.
-    response = client.post(url, {"share": [result.created[0].pk]}, follow=True)
-    assert response.status_code == 200
-    assert Share.objects.revoked().count() == 2
-    response = client.post(url, {"share": ["999999", "x"]}, follow=True)
-    assert response.status_code == 200
+    # Revoking an already revoked share is refused on the confirmation page, not a 500.
+    response = client.post(staff_urls.revoke_shares(result.created[0], next_url=url))
+    assert response.status_code == 200 and Share.objects.revoked().count() == 2
 
 
 def test_portal_page_queries_are_bounded(
@@ -305,3 +311,43 @@ def test_documents_outside_the_editors_collections_cannot_be_shared(client, edit
     response = client.post(share_url([hidden]), {"portals": [portal_a.pk], "mode": "live"})
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     assert Share.objects.count() == 1
+
+
+def test_share_messages_read_as_natural_polish(client, editor, portal_a, portal_b):
+    [doc] = DocumentFactory.create_batch(1)
+    client.force_login(editor)
+    url = share_url([doc])
+
+    def messages_of(response):  # this response's messages only
+        return [str(m).strip() for m in response.wsgi_request._messages._queued_messages]
+
+    [first] = messages_of(client.post(url, {"portals": [portal_a.pk], "mode": "live"}))
+    assert first.startswith(f"Udostępniono 1 dokument w panelu „{portal_a.name}”.")
+    [again] = messages_of(client.post(url, {"portals": [portal_a.pk], "mode": "live"}))
+    assert (
+        again == f"Nic nie zmieniono: 1 element jest już udostępniony w panelu „{portal_a.name}”."
+    )
+    assert Share.objects.count() == 1
+    # Portals of two clients: each named with its client.
+    [pinned] = messages_of(client.post(url, {"portals": [portal_a.pk, portal_b.pk], "mode": "pin"}))
+    assert pinned.startswith("Udostępniono 1 utrwaloną wersję dokumentu w panelach")
+    assert f"„{portal_b.name}” ({portal_b.client.name})" in pinned
+
+
+def test_revoke_dialog_offers_only_portals_where_the_items_are_shared(
+    client, editor, administrator, portal_a, portal_a2, portal_b
+):
+    docs = DocumentFactory.create_batch(2)
+    services.share_items(administrator, [portal_a], docs[:1])
+    version = services.snapshot_document(administrator, docs[1])
+    services.share_items(administrator, [portal_b], [version])  # through a pinned version
+    client.force_login(editor)
+    form = client.get(revoke_url(docs)).context["form"]
+    assert set(form.fields["portals"].queryset) == {portal_a, portal_b}
+    # A portal where they are not shared is refused, and nothing is revoked.
+    response = client.post(revoke_url(docs), {"portals": [portal_a2.pk]})
+    assert response.status_code == 200 and "portals" in response.context["form"].errors
+    assert Share.objects.revoked().count() == 0
+    # Nothing shared: nothing to offer.
+    fresh = DocumentFactory()
+    assert not client.get(revoke_url([fresh])).context["form"].fields["portals"].queryset.exists()

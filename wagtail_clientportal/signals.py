@@ -4,6 +4,7 @@ from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 from wagtail.documents import get_document_model
 
+from . import share_kinds
 from .exceptions import ClientPortalValidationError
 from .models import DocumentVersion, Invoice, Portal, PortalUser, Settlement, Share
 from .models.sharing import search_text_of
@@ -43,5 +44,5 @@ def refresh_search_text(sender, instance, raw=False, **kwargs):
             refresh_search_text(Settlement, settlement)
         Share.objects.filter(invoice=instance).update(search_text=search_text_of(instance))
         return
-    field = {DocumentVersion: "document_version", Settlement: "settlement"}.get(sender, "document")
+    field = share_kinds.kind_of(instance).name
     Share.objects.filter(**{field: instance}).update(search_text=search_text_of(instance))

@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 
+from .. import share_kinds
+from ..share_kinds import TARGET_FIELDS
 from .clients import Portal
 from .documents import DocumentVersion
 from .invoices import Invoice, Settlement
-
-# The target columns, in a fixed order; exactly one is set on every row.
-TARGET_FIELDS = ("document", "document_version", "invoice", "settlement")
 
 
 def _exactly_one_target() -> Q:
@@ -35,19 +34,10 @@ def search_text_of(item) -> str:
     one table, which an index serves (a trigram index on PostgreSQL), instead of six
     columns over five joins. ``signals`` refresh it when a title or number changes.
     """
-    from wagtail.documents import get_document_model
-
-    if isinstance(item, get_document_model()):
-        parts = [item.title]
-    elif isinstance(item, DocumentVersion):
-        parts = [item.title, item.label]
-    elif isinstance(item, Invoice):
-        parts = [item.number]
-    elif isinstance(item, Settlement):
-        parts = [item.title, item.invoice.number]
-    else:
+    kind = share_kinds.kind_of(item)
+    if kind is None:
         raise TypeError(f"not shareable: {item!r}")
-    return " ".join(p for p in parts if p).lower()
+    return " ".join(p for p in kind.search_parts(item) if p).lower()
 
 
 class ShareQuerySet(models.QuerySet):
@@ -79,11 +69,10 @@ class ShareQuerySet(models.QuerySet):
 
 
 class Share(models.Model):
-    class Kind(models.TextChoices):
-        DOCUMENT = "document", _("Document")
-        DOCUMENT_VERSION = "document_version", _("Document version")
-        INVOICE = "invoice", _("Invoice")
-        SETTLEMENT = "settlement", _("Settlement")
+    # DOCUMENT, DOCUMENT_VERSION, INVOICE, SETTLEMENT: one member per registered kind.
+    Kind = models.TextChoices(
+        "Kind", [(k.name.upper(), (k.name, k.label)) for k in share_kinds.KINDS.values()]
+    )
 
     # The row outlives its portal (rule 12): the link goes to NULL, the copied names keep
     # the record readable. ``delete_portal`` revokes the share first; no portal query

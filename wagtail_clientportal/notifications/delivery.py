@@ -164,8 +164,17 @@ class Undeliverable(Exception):
     """The notification can never be sent (its portal or person is gone): no retry."""
 
 
-def build_message(notification):
-    """The email for one outbox row, rendered now in the row's language."""
+def build_message(notification, *, preview: bool = False):
+    """The email for one outbox row, rendered now in the row's language.
+
+    ``preview`` (the admin's read-only view) renders it with ``preview.LINK`` in
+    place of every link and ``preview.CODE`` in place of a code: no token is made.
+    """
+    from .preview import CODE, LINK
+
+    def link(make):
+        return str(LINK) if preview else make()
+
     kind = notification.kind
     language = notification.language or conf.email_language()
     context = {"notification": notification, **notification.context}
@@ -182,11 +191,11 @@ def build_message(notification):
         if login.has_usable_password():
             # The person already has an account: tell them where to log in, never a link
             # that could reset their password.
-            context["login_url"] = conf.base_url().rstrip("/") + reverse(
-                "wagtail_clientportal:login"
+            context["login_url"] = link(
+                lambda: conf.base_url().rstrip("/") + reverse("wagtail_clientportal:login")
             )
         else:
-            context["activation_url"] = activation_url(login)
+            context["activation_url"] = link(lambda: activation_url(login))
     elif kind == "new_shares":
         portal = notification.portal
         if portal is None or notification.portal_user is None:
@@ -195,7 +204,7 @@ def build_message(notification):
             context.update(
                 portal=portal,
                 portal_user=notification.portal_user,
-                portal_url=portal_url(portal),
+                portal_url=link(lambda: portal_url(portal)),
                 total_phrase=summary.total_phrase(notification.context["count"]),
                 subject_phrase=summary.subject_phrase(notification.context["count"], portal.name),
                 kind_phrases=summary.kind_phrases(notification.context.get("counts", {})),
@@ -203,7 +212,8 @@ def build_message(notification):
                 message=notification.context.get("message", ""),
             )
             if "portals" in notification.context:  # one email for several portals
-                several = summary.several_portals(notification.context, portal_url)
+                url_of = (lambda p: str(LINK)) if preview else portal_url
+                several = summary.several_portals(notification.context, url_of)
                 if not several:
                     raise Undeliverable("the recipient no longer has access to the portals")
                 context.update(several)
@@ -215,9 +225,11 @@ def build_message(notification):
         if not may_reset_password(notification.user):
             raise Undeliverable("the login was deleted or may no longer reset its password")
         context["user"] = notification.user
-        context["reset_url"] = password_reset_url(notification.user)
+        context["reset_url"] = link(lambda: password_reset_url(notification.user))
     else:
         context["user"] = notification.user
+        if preview:
+            context["code"] = str(CODE)  # never stored: shown as a placeholder
     return render_message(kind, notification.recipient, context, language)
 
 

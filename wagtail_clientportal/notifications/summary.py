@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from django.utils.translation import ngettext
 
-# Every msgid is written out so makemessages finds it.
-_KIND_PHRASES = {
-    "document": lambda n: ngettext("%(count)d document", "%(count)d documents", n),
-    "document_version": lambda n: ngettext(
-        "%(count)d document version", "%(count)d document versions", n
-    ),
-    "invoice": lambda n: ngettext("%(count)d invoice", "%(count)d invoices", n),
-    "settlement": lambda n: ngettext("%(count)d settlement", "%(count)d settlements", n),
-}
-KIND_ORDER = tuple(_KIND_PHRASES)
+from .. import share_kinds
+
+# Each kind's "%(count)d documents" is in its registry entry (``share_kinds``).
+KIND_ORDER = share_kinds.TARGET_FIELDS
 
 
 def total_phrase(count: int) -> str:
@@ -74,7 +68,7 @@ def several_portals(context: dict, portal_url) -> dict:
 def kind_phrases(counts: dict[str, int]) -> list[str]:
     """One phrase per kind present, in a fixed order: ["2 dokumenty", "1 faktura"]."""
     return [
-        _KIND_PHRASES[kind](counts[kind]) % {"count": counts[kind]}
+        share_kinds.get(kind).count_phrase(counts[kind]) % {"count": counts[kind]}
         for kind in KIND_ORDER
         if counts.get(kind)
     ]

@@ -17,23 +17,18 @@ import os
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import share_kinds
 from ..filenames import download_name
 from ..models import AccessEvent, Share
+from ..money import format_amount
 
 SECTIONS = {
-    "documents": (Share.Kind.DOCUMENT, Share.Kind.DOCUMENT_VERSION),
-    "invoices": (Share.Kind.INVOICE, Share.Kind.SETTLEMENT),
+    section: tuple(Share.Kind(kind.name) for kind in share_kinds.in_section(section))
+    for section in share_kinds.sections()
 }
-CURRENCY_SYMBOLS = {"PLN": "zł", "EUR": "€", "USD": "$", "GBP": "£"}
-
-
-def format_amount(amount, currency: str) -> str:
-    """``1 234,56 zł`` in Polish; the active locale decides separators."""
-    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-    return f"{number}\xa0{CURRENCY_SYMBOLS.get(currency, currency)}"
 
 
 def kinds_of(section: str):
@@ -41,9 +36,7 @@ def kinds_of(section: str):
 
 
 def annotated(shares, portal_user):
-    return shares.select_related(
-        "document", "document_version", "invoice", "settlement", "settlement__invoice"
-    ).annotate(
+    return shares.select_related(*share_kinds.RELATED).annotate(
         seen=Exists(AccessEvent.objects.filter(share=OuterRef("pk"), portal_user=portal_user))
     )
 
@@ -238,23 +231,12 @@ def file_name_of(share: Share) -> str:
 def file_of(share: Share):
     """The stored file a share serves: pinned versions their frozen copy, documents their
     current file."""
-    kind = share.kind
-    if kind == "document":
-        return share.document.file
-    if kind == "document_version":
-        return share.document_version.file
-    if kind == "invoice":
-        return share.invoice.pdf
-    return share.settlement.file
+    return share_kinds.of_share(share).file(share.target)
 
 
 def _size(share: Share):
-    kind = share.kind
-    if kind == "document":
-        return getattr(share.document, "file_size", None)
-    if kind == "document_version":
-        return share.document_version.size
-    return None  # invoices and settlements: not worth a storage call per row
+    # Invoices and settlements: None, not worth a storage call per row.
+    return share_kinds.of_share(share).size(share.target)
 
 
 def row_for(share: Share) -> Row:

@@ -28,7 +28,7 @@ from .portals import (
     plan_portal_deletion,
     rename_portal,
 )
-from .sharing import ShareResult, revoke_items, revoke_shares, share_items
+from .sharing import ShareResult, portals_sharing, revoke_items, revoke_shares, share_items
 from .users import (
     activate_login,
     assign_portals,
@@ -75,6 +75,7 @@ __all__ = [
     "revoke_shares",
     "send_activation",
     "set_access_expiry",
+    "portals_sharing",
     "share_items",
     "snapshot_document",
     "unblock_portal_user",

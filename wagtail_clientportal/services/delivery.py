@@ -18,7 +18,7 @@ from functools import partial
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .. import hooks
+from .. import hooks, share_kinds
 from ..models import DeliveryEvent, Portal
 from ..models.delivery import GENESIS
 from . import timestamps
@@ -88,7 +88,7 @@ def item_identity(share) -> dict:
         "item_id": target.pk,
         "item_title": str(getattr(target, "title", None) or target)[:255],
         "file_name": listing.file_name_of(share)[:255],
-        "stored_sha256": share.document_version.sha256 if kind == "document_version" else "",
+        "stored_sha256": share_kinds.get(kind).stored_sha256(target) or "",
     }
 
 

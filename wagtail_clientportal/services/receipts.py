@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import conf, hooks
+from .. import conf, hooks, share_kinds
 from ..exceptions import ClientPortalPermissionDenied, ClientPortalValidationError
 from ..models import DeliveryEvent, PortalUser, ReceiptReminder, ReceiptRequest, Share
 from . import delivery
@@ -52,8 +52,10 @@ def confirmed(share, portal_user) -> DeliveryEvent | None:
 
 def content_sha256(share) -> tuple[str, int]:
     """The hash and size of what the share serves now (a pinned version: as stored)."""
-    if share.kind == "document_version":
-        return share.document_version.sha256, share.document_version.size
+    kind = share_kinds.of_share(share)
+    stored = kind.stored_sha256(share.target)
+    if stored is not None:
+        return stored, kind.size(share.target)
     return file_sha256(share)
 
 
@@ -81,7 +83,7 @@ def confirm_receipt(request, portal, share_id: int) -> DeliveryEvent:
     portal_user = decision.portal_user
     share = (
         visible_shares(portal_user, portal)
-        .select_related("document", "document_version", "invoice", "settlement__invoice")
+        .select_related(*share_kinds.RELATED)
         .filter(pk=share_id)
         .first()
     )

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from wagtail.documents import get_document_model
 
-from .. import hooks, notifications
+from .. import hooks, notifications, share_kinds
 from ..exceptions import ClientPortalValidationError
-from ..models import DocumentVersion, Invoice, Portal, Settlement, Share, SharedDocument
+from ..models import Portal, Share, SharedDocument
 from ..models.sharing import TARGET_FIELDS, search_text_of
 from ..permissions import SHARE_ITEMS, require
 from . import receipts
@@ -41,24 +40,10 @@ class ShareResult:
 
 def target_field(item) -> str:
     """Which Share column holds ``item``; refuses anything that is not shareable."""
-    if isinstance(item, get_document_model()):
-        return "document"
-    if isinstance(item, DocumentVersion):
-        return "document_version"
-    if isinstance(item, Invoice):
-        return "invoice"
-    if isinstance(item, Settlement):
-        return "settlement"
-    raise ClientPortalValidationError("unknown_target")
-
-
-def _owner_client_id(item, kind: str) -> int | None:
-    """Invoices and settlements belong to one client; documents belong to none."""
-    if kind == "invoice":
-        return item.client_id
-    if kind == "settlement":
-        return item.invoice.client_id
-    return None
+    kind = share_kinds.kind_of(item)
+    if kind is None:
+        raise ClientPortalValidationError("unknown_target")
+    return kind.name
 
 
 def _targets_filter(items_by_kind: dict[str, list]) -> Q:
@@ -125,7 +110,7 @@ def share_items(
 
     for kind, kind_items in grouped.items():
         for item in kind_items:
-            owner = _owner_client_id(item, kind)
+            owner = share_kinds.get(kind).owner_client_id(item)
             for portal in portals:
                 if owner is not None and owner != portal.client_id:
                     raise ClientPortalValidationError(
@@ -188,8 +173,12 @@ def mark_shared_documents(grouped: dict[str, list], now) -> None:
     """Rule 11: the documents behind these items are never public again, whatever is
     revoked or deleted later. One insert, in the sharing transaction; marks already
     there stay as they are."""
-    document_ids = {d.pk for d in grouped.get("document", [])}
-    document_ids |= {v.document_id for v in grouped.get("document_version", []) if v.document_id}
+    document_ids = {
+        pk
+        for kind, items in grouped.items()
+        for pk in map(share_kinds.get(kind).document_id, items)
+        if pk is not None
+    }
     SharedDocument.objects.bulk_create(
         [SharedDocument(document_id=pk, first_shared_at=now) for pk in sorted(document_ids)],
         batch_size=500,
@@ -239,6 +228,14 @@ def revoke_items(actor, items: Iterable, portals: Sequence[Portal] | None = None
     return _revoke(actor, list(rows))
 
 
+def portals_sharing(items: Iterable):
+    """The portals where any of ``items`` has a share not yet revoked: what revoking can
+    act on, so the revoke dialog offers only those (one query, however many items)."""
+    grouped = _group(items)
+    unrevoked = Share.objects.filter(revoked_at__isnull=True).filter(_targets_filter(grouped))
+    return Portal.objects.filter(pk__in=unrevoked.values("portal"))
+
+
 def _revoke(actor, rows: list[Share]) -> list[Share]:
     """One ``UPDATE … WHERE id IN (…)``: every row gets the same values (``bulk_update``
     would build a CASE per row). The rows are locked by the caller."""
@@ -255,4 +252,11 @@ def _revoke(actor, rows: list[Share]) -> list[Share]:
     return rows
 
 
-__all__ = ["TARGET_FIELDS", "ShareResult", "revoke_items", "revoke_shares", "share_items"]
+__all__ = [
+    "TARGET_FIELDS",
+    "ShareResult",
+    "portals_sharing",
+    "revoke_items",
+    "revoke_shares",
+    "share_items",
+]

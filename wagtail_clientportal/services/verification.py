@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from .. import share_kinds
 from ..models import Share
 from . import receipt_record
 from .delivery import verify_chain
@@ -123,11 +124,7 @@ def _file_matches(share_id: int, sha256: str | None) -> bool | None:
     """Does the item's file still hash to the receipt's SHA-256? None if gone or unknown."""
     from .receipts import file_sha256
 
-    share = (
-        Share.objects.select_related("document", "document_version", "invoice", "settlement")
-        .filter(pk=share_id)
-        .first()
-    )
+    share = Share.objects.select_related(*share_kinds.RELATED).filter(pk=share_id).first()
     if share is None or not sha256:
         return None
     try:

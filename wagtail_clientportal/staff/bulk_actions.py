@@ -4,65 +4,18 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.documents.views.bulk_actions.document_bulk_action import DocumentBulkAction
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
-from .. import services
-from ..models import DocumentVersion, Invoice, Settlement, Share
+from .. import services, share_kinds
+from ..models import DocumentVersion, Invoice, Portal, Settlement, Share
 from . import roles
 from .base import Refuse403Mixin, revoked_message
 from .bulk_base import ModelBulkMixin, ServiceErrorMixin, rows_or_404
 from .forms import RevokeForm, ShareForm, group_by_client
 from .ids import clean_ids
-
-
-def portal_names(portals) -> str:
-    return ", ".join(f"{p.name} ({p.client.name})" for p in portals)
-
-
-def share_message(result, noun_singular_plural, notified: int) -> str:
-    """What was shared to whom and how many users will be notified, with Polish plurals."""
-    created = len(result.created)
-    parts = [
-        noun_singular_plural(created) % {"count": created, "portals": portal_names(result.portals)}
-    ]
-    if result.already_active:
-        n = len(result.already_active)
-        parts.append(
-            ngettext(
-                "%(count)d share was already active and stays as it is.",
-                "%(count)d shares were already active and stay as they are.",
-                n,
-            )
-            % {"count": n}
-        )
-    parts.append(
-        ngettext(
-            "%(count)d portal user will be notified.",
-            "%(count)d portal users will be notified.",
-            notified,
-        )
-        % {"count": notified}
-    )
-    return " ".join(parts)
-
-
-def _documents_shared(n):
-    return ngettext(
-        "%(count)d document share created on: %(portals)s.",
-        "%(count)d document shares created on: %(portals)s.",
-        n,
-    )
-
-
-def _versions_shared(n):
-    return ngettext(
-        "%(count)d pinned document version share created on: %(portals)s.",
-        "%(count)d pinned document version shares created on: %(portals)s.",
-        n,
-    )
+from .share_messages import share_message
 
 
 class SharePermMixin(Refuse403Mixin, ServiceErrorMixin):
@@ -93,9 +46,6 @@ class ShareBulkMixin(SharePermMixin):
     @classmethod
     def items_to_share(cls, actor, objects, **options) -> list:
         return list(objects)
-
-    def shared_noun(self):
-        return _items_shared
 
     def get_execution_context(self):
         data = self.cleaned_form.cleaned_data
@@ -130,9 +80,7 @@ class ShareBulkMixin(SharePermMixin):
         return len(result.created), 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):
-        result = self.outcome["result"]
-        notified = result.notified_people
-        return share_message(result, self.shared_noun(), notified)
+        return share_message(self.outcome["result"])
 
 
 class RevokeBulkMixin(SharePermMixin):
@@ -147,6 +95,12 @@ class RevokeBulkMixin(SharePermMixin):
     @classmethod
     def items_to_revoke(cls, objects) -> list:
         raise NotImplementedError
+
+    def get_form_kwargs(self):
+        objects, _extra = self.get_actionable_objects()
+        items = self.items_to_revoke(list(objects))
+        shared_on = services.portals_sharing(items) if items else Portal.objects.none()
+        return {**super().get_form_kwargs(), "portals": shared_on}
 
     def get_execution_context(self):
         portals = list(self.cleaned_form.cleaned_data["portals"])
@@ -196,9 +150,6 @@ class ShareDocumentsBulkAction(DocumentAccessMixin, ShareBulkMixin, DocumentBulk
         if pin:
             items = [services.snapshot_document(actor, document) for document in items]
         return items
-
-    def shared_noun(self):
-        return _versions_shared if self.outcome["pin"] else _documents_shared
 
 
 class RevokeDocumentsBulkAction(DocumentAccessMixin, RevokeBulkMixin, DocumentBulkAction):
@@ -252,14 +203,6 @@ class ShareInvoicesBulkAction(InvoiceBulkMixin, ShareBulkMixin, SnippetBulkActio
         return items
 
 
-def _items_shared(n):
-    return ngettext(
-        "%(count)d share created on: %(portals)s.",
-        "%(count)d shares created on: %(portals)s.",
-        n,
-    )
-
-
 class RevokeInvoicesBulkAction(InvoiceBulkMixin, RevokeBulkMixin, SnippetBulkAction):
     aria_label = _("Revoke the selected invoices from client portals")
 
@@ -291,9 +234,7 @@ class RevokeSharesBulkAction(ModelBulkMixin, SharePermMixin, SnippetBulkAction):
     @classmethod
     def get_queryset(cls, model, object_ids):
         return rows_or_404(
-            Share.objects.select_related(
-                "portal__client", "document", "document_version", "invoice", "settlement__invoice"
-            ),
+            Share.objects.select_related("portal__client", *share_kinds.RELATED),
             object_ids,
         )
 

@@ -196,6 +196,8 @@ class RevokeForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, portals=None, **kwargs):
+        """``portals``: where the selected items are shared (all portals when None)."""
         super().__init__(*args, **kwargs)
-        group_by_client(self.fields["portals"], all_portals())
+        offered = all_portals() if portals is None else all_portals().filter(pk__in=portals)
+        group_by_client(self.fields["portals"], offered)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from django.db.models import Count, Max
 
+from .. import share_kinds
 from ..models import AccessEvent
 
 SHARE_HISTORY_RELATED = (
     "portal__client",
-    "document",
-    "document_version",
-    "invoice",
-    "settlement__invoice",
+    *share_kinds.RELATED,
     "shared_by",
     "revoked_by",
 )

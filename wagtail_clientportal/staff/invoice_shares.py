@@ -15,11 +15,11 @@ from ..exceptions import ClientPortalValidationError
 from ..models import Invoice, Share
 from . import roles
 from .base import StaffView, revoke_selected
-from .bulk_actions import _items_shared, share_message
 from .delivery import DeliveryStatusMixin
 from .files import download_url
 from .forms import ShareForm
 from .history import split_history
+from .share_messages import share_message
 
 
 class InvoiceItemsShareForm(ShareForm):
@@ -138,7 +138,6 @@ class InvoiceSharesView(DeliveryStatusMixin, StaffView):
             except ClientPortalValidationError as error:
                 form.add_error(None, str(error.message))
             else:
-                notified = result.notified_people
-                messages.success(request, share_message(result, _items_shared, notified))
+                messages.success(request, share_message(result))
                 return redirect("clientportal_staff:invoice_shares", invoice.pk)
         return self.render_to_response(self.get_context_data(form=form))

@@ -18,6 +18,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.snippets.views.snippets import CreateView, DeleteView, IndexView, SnippetViewSet
 
 from ..models import Client, Invoice, Share
+from ..money import format_amount
 from .files import PrivateFileInput
 from .paginator import CountingPaginator
 
@@ -43,6 +44,25 @@ class InvoiceFilterSet(WagtailFilterSet):
 
 
 class InvoiceForm(WagtailAdminModelForm):
+    """Gross may be left empty: it is net + VAT (the model's constraint), computed here."""
+
+    class Media:
+        js = ["wagtail_clientportal/js/invoice-gross.js"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "gross_amount" in self.fields:
+            self.fields["gross_amount"].required = False
+            self.fields["gross_amount"].help_text = _("Net + VAT when left empty.")
+
+    def clean(self):
+        cleaned = super().clean()
+        net, vat = cleaned.get("net_amount"), cleaned.get("vat_amount")
+        empty = cleaned.get("gross_amount") is None and "gross_amount" not in self.errors
+        if empty and net is not None and vat is not None:
+            cleaned["gross_amount"] = net + vat  # a typed gross is still checked against it
+        return cleaned
+
     def clean_client(self):
         client = self.cleaned_data.get("client")
         invoice = self.instance
@@ -144,8 +164,11 @@ class InvoiceViewSet(SnippetViewSet):
         "client",
         "issue_date",
         "due_date",
-        Column("gross_amount", label=_("Gross amount")),
-        "currency",
+        Column(
+            "gross_amount",
+            label=_("Gross amount"),
+            accessor=lambda invoice: format_amount(invoice.gross_amount, invoice.currency),
+        ),
         BooleanColumn("is_paid", label=_("Paid")),
     ]
     edit_handler = ObjectList(

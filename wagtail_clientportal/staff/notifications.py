@@ -20,11 +20,12 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
-from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView, InspectView, SnippetViewSet
 
 from .. import services
 from ..models import Notification
 from ..notifications.outbox import RESENDABLE_KINDS
+from ..notifications.preview import preview
 from ..services.notifications import may_see_outbox
 from . import roles
 from .base import Refuse403Mixin
@@ -130,6 +131,20 @@ class NotificationIndexView(OutboxAccessMixin, IndexView):
         return buttons
 
 
+class NotificationInspectView(OutboxAccessMixin, InspectView):
+    """A row's details and its message as the recipient reads it, minus codes and links.
+
+    The stored context (a staff note, item titles) shows only through the rendered
+    message; a link or a login code never does (``notifications.preview``).
+    """
+
+    any_permission_required = ["view"]
+    template_name = "wagtail_clientportal/staff/notification_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "preview": preview(self.object)}
+
+
 class NotificationViewSet(SnippetViewSet):
     model = Notification
     icon = "mail"
@@ -143,8 +158,21 @@ class NotificationViewSet(SnippetViewSet):
     search_fields = ["recipient"]
     search_backend_name = None
     copy_view_enabled = False
-    # No inspect view: the context (a staff note, item titles) is for the recipient.
-    inspect_view_enabled = False
+    # The row opens a read-only preview; the raw context is never listed as a field.
+    inspect_view_enabled = True
+    inspect_view_class = NotificationInspectView
+    inspect_view_fields = [
+        "kind",
+        "status",
+        "recipient",
+        "portal",
+        "language",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "status_changed_at",
+    ]
     list_per_page = 50
     list_display = [
         # A plain field name: the first column is the title column that carries the buttons.

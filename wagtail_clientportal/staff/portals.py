@@ -6,10 +6,12 @@ listing, forms, confirmation and messages are Wagtail's generic views.
 
 from __future__ import annotations
 
+from functools import partial
+
 import django_filters
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -21,10 +23,10 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from .. import services
+from .. import services, share_kinds
 from ..models import Client, Portal, PortalUser, Share
 from . import roles
-from .base import Refuse403Mixin, StaffView, revoke_selected
+from .base import Refuse403Mixin, StaffView
 from .card import ClientCardMixin, PortalPageMixin
 from .counts import count_of
 from .delivery import DeliveryStatusMixin
@@ -33,7 +35,13 @@ from .history import access_summary
 from .paginator import CountingPaginator
 from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
-SHARE_RELATED = ("document", "document_version", "invoice", "settlement__invoice", "shared_by")
+SHARE_RELATED = (*share_kinds.RELATED, "shared_by")
+# Revoking from a portal's page goes through the shares' bulk action: one confirmation.
+REVOKE_SHARES_URL = partial(
+    reverse,
+    "wagtail_bulk_action",
+    args=["wagtail_clientportal", "share", "clientportal_revoke_shares"],
+)
 PORTAL_ERRORS = {"portal_name_taken": "name", "portal_name_required": "name"}
 
 
@@ -256,24 +264,13 @@ class PortalDetailView(DeliveryStatusMixin, PortalPageMixin, StaffView):
             .order_by("-revoked_at")
         )
         revoked_page = Paginator(revoked, self.per_page).get_page(self.request.GET.get("rp"))
-        context.update(page=page, revoked_page=revoked_page)
+        context.update(page=page, revoked_page=revoked_page, revoke_url=REVOKE_SHARES_URL())
         context.update(self.delivery_context(page.object_list))
         return context
 
     def delivery_shares(self):
         self.delivery_export_name = f"delivery-portal-{self.get_portal().pk}"
         return self.get_portal().shares.select_related(*SHARE_RELATED)
-
-    def post(self, request, *args, **kwargs):
-        """Revoke the ticked shares of this portal."""
-        roles.require_perm(request.user, roles.SHARE_ITEMS)
-        portal = self.get_portal()
-        revoke_selected(
-            request,
-            Share.objects.filter(portal=portal),
-            nothing_selected=_("Select at least one share that still exists."),
-        )
-        return redirect("clientportal_portals:detail", portal.pk)
 
 
 class PortalViewSet(ModelViewSet):

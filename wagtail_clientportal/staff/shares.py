@@ -10,6 +10,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
+from .. import share_kinds
 from ..models import Client, Portal, Share
 from . import roles
 from .paginator import CountingPaginator
@@ -110,10 +111,7 @@ class ShareViewSet(SnippetViewSet):
     def get_queryset(self, request):
         return Share.objects.select_related(
             "portal__client",
-            "document",
-            "document_version",
-            "invoice",
-            "settlement__invoice",
+            *share_kinds.RELATED,
             "shared_by",
             "revoked_by",
         )

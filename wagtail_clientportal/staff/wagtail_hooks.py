@@ -4,7 +4,7 @@ from django.urls import include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from . import urls
+from . import document_listing, urls
 from .bulk_actions import (
     RevokeDocumentsBulkAction,
     RevokeInvoicesBulkAction,
@@ -12,6 +12,7 @@ from .bulk_actions import (
     ShareDocumentsBulkAction,
     ShareInvoicesBulkAction,
 )
+from .dashboard import add_panel
 from .menu import ClientPortalGroup
 from .notifications import ResendNotificationsBulkAction
 from .portal_user_actions import PORTAL_USER_BULK_ACTIONS
@@ -34,3 +35,8 @@ for action in (
     *PORTAL_USER_BULK_ACTIONS,
 ):
     hooks.register("register_bulk_action", action)
+
+hooks.register("construct_homepage_panels", add_panel)
+
+# Before Wagtail's own "documents/" URLs, so its listing is served with the share column.
+hooks.register("register_admin_urls", document_listing.urlpatterns, order=-1)
