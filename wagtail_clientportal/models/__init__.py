@@ -10,6 +10,7 @@ from .documents import DocumentVersion, SharedDocument
 from .invoices import Invoice, Settlement
 from .notifications import Notification
 from .sharing import Share
+from .uploads import Upload, UploadedFile
 
 __all__ = [
     "AccessEvent",
@@ -27,4 +28,6 @@ __all__ = [
     "Settlement",
     "Share",
     "SharedDocument",
+    "Upload",
+    "UploadedFile",
 ]
