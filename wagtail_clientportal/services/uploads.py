@@ -329,6 +329,16 @@ def client_uploads(portal_user, portal):
     )
 
 
+@transaction.atomic
+def set_portal_uploads(actor, portal: Portal, enabled: bool, instructions: str = "") -> Portal:
+    """The portal's switch (off by default) and the instruction shown above the form."""
+    permissions.require(actor, permissions.MANAGE_PORTALS)
+    portal.uploads_enabled = bool(enabled)
+    portal.upload_instructions = (instructions or "").strip()[:300]
+    portal.save(update_fields=["uploads_enabled", "upload_instructions"])
+    return portal
+
+
 def require_upload_staff(actor) -> None:
     """Staff who share items or manage portals see and handle what clients send."""
     if actor is None or not actor.is_active or not actor.has_perm(permissions.ACCESS_ADMIN):

@@ -11,6 +11,7 @@ from .notifications import NotificationViewSet
 from .portal_users import portal_user_viewset
 from .portals import portal_viewset
 from .shares import ShareViewSet
+from .uploads import upload_viewset
 
 
 class ClientPortalGroup(SnippetViewSetGroup):
@@ -31,4 +32,5 @@ class ClientPortalGroup(SnippetViewSetGroup):
         InvoiceViewSet,
         ShareViewSet,
         NotificationViewSet,
+        upload_viewset,
     )
