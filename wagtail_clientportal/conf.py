@@ -112,6 +112,24 @@ Setting                                     Default
 ``WAGTAILCLIENTPORTAL_TSA_MAX_ATTEMPTS``  ``8``: attempts before a timestamp is
                                             marked failed (first retry after
                                             ``NOTIFY_RETRY_DELAY``, then doubled)
+``WAGTAILCLIENTPORTAL_UPLOAD_MAX_FILE_SIZE`` ``100 MiB``: largest file a client may send
+``WAGTAILCLIENTPORTAL_UPLOAD_MAX_TOTAL_SIZE`` ``200 MiB``: largest sending (all its files)
+``WAGTAILCLIENTPORTAL_UPLOAD_MAX_FILES``    ``20`` files per sending
+``WAGTAILCLIENTPORTAL_UPLOAD_TYPES``        PDF, JPEG, PNG, HEIC/HEIF, TIFF, WebP, Word,
+                                            Excel, OpenDocument: MIME types accepted,
+                                            decided from the content (``filetype``)
+``WAGTAILCLIENTPORTAL_UPLOAD_RATE``         ``(20, 3600)``: sendings per person per
+                                            that many seconds
+``WAGTAILCLIENTPORTAL_UPLOAD_QUOTA``        ``5 GiB``: bytes all sendings to one
+                                            portal may hold (``None``: no quota)
+``WAGTAILCLIENTPORTAL_UPLOAD_NOTIFY``       ``None``: emails told of each sending; by
+                                            default the client's contact person
+``WAGTAILCLIENTPORTAL_UPLOAD_NOTIFY_FILE_NAMES`` ``False``: the staff email counts
+                                            the files and never names them
+``WAGTAILCLIENTPORTAL_UPLOAD_TRUST_UNSCANNED`` ``False``: with no scanner hook, files
+                                            stay "not checked" (download only, as
+                                            an attachment, sandboxed); ``True``
+                                            treats them as clean
 ==========================================  =========================================
 """
 
@@ -320,3 +338,62 @@ def tsa_timeout() -> float:
 
 def tsa_max_attempts() -> int:
     return max(1, int(_get("TSA_MAX_ATTEMPTS", 8)))
+
+
+MIB = 1024 * 1024
+DEFAULT_UPLOAD_TYPES = (
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/heic",
+    "image/heif",
+    "image/avif",
+    "image/tiff",
+    "image/webp",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+)
+
+
+def upload_max_file_size() -> int:
+    return int(_get("UPLOAD_MAX_FILE_SIZE", 100 * MIB))
+
+
+def upload_max_total_size() -> int:
+    return int(_get("UPLOAD_MAX_TOTAL_SIZE", 200 * MIB))
+
+
+def upload_max_files() -> int:
+    return int(_get("UPLOAD_MAX_FILES", 20))
+
+
+def upload_types() -> frozenset[str]:
+    return frozenset(_get("UPLOAD_TYPES", DEFAULT_UPLOAD_TYPES))
+
+
+def upload_rate() -> tuple[int, int]:
+    """(sendings, per seconds) one person may make."""
+    count, seconds = _get("UPLOAD_RATE", (20, 3600))
+    return int(count), int(seconds)
+
+
+def upload_quota() -> int | None:
+    value = _get("UPLOAD_QUOTA", 5 * 1024 * MIB)
+    return None if value is None else int(value)
+
+
+def upload_notify() -> list[str] | None:
+    value = _get("UPLOAD_NOTIFY", None)
+    return None if value is None else list(value)
+
+
+def upload_notify_file_names() -> bool:
+    return bool(_get("UPLOAD_NOTIFY_FILE_NAMES", False))
+
+
+def upload_trust_unscanned() -> bool:
+    return bool(_get("UPLOAD_TRUST_UNSCANNED", False))

@@ -33,6 +33,10 @@ ERRORS = {
     "receipt_already_confirmed": _("You have already confirmed receipt of this item."),
     "receipt_refused": _("The confirmation was refused."),
     "receipt_no_access": _("Your access to this portal has ended; receipt cannot be confirmed."),
+    "upload_no_access": _("Files cannot be sent: access to this portal has ended."),
+    "uploads_disabled": _("This portal does not accept files."),
+    "upload_files_refused": _("Nothing was sent: some files were refused."),
+    "upload_not_clean": _("A file the scanner refused cannot become a document."),
 }
 
 

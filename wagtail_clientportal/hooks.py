@@ -42,6 +42,16 @@ commit: raising rolls the whole action back.
 ``clientportal_before_receipt_confirmation(portal_user, share)``
     Before a client's confirmation of receipt is written. Return a non-empty string
     to refuse it; the string is shown to the client.
+``clientportal_scan_upload(uploaded_file)``
+    After a client's sending is committed, once per file (``models.UploadedFile``;
+    read it with ``uploaded_file.file.open("rb")``). Return ``None`` or ``True`` when
+    nothing was found, or a string naming what was found (the file is marked
+    infected, the string kept as the detail); raising marks the scan failed. Until a
+    scanner says clean, staff see the file as not checked ("niesprawdzony") and can
+    only save it, never open it in the browser. A slow scanner may return ``None``
+    after enqueueing its own task, which calls
+    ``services.uploads.record_scan(uploaded_file, "clean" | "infected", detail)``.
+    See README, "Files from clients", for ClamAV's ``clamd``.
 """
 
 from __future__ import annotations
@@ -57,6 +67,11 @@ CONSTRUCT_NOTIFICATION = "clientportal_construct_notification"
 SEND_NOTIFICATION = "clientportal_send_notification"
 AFTER_DELIVERY = "clientportal_after_delivery"
 BEFORE_RECEIPT_CONFIRMATION = "clientportal_before_receipt_confirmation"
+SCAN_UPLOAD = "clientportal_scan_upload"
+
+
+def get(name: str) -> list:
+    return list(hooks.get_hooks(name))
 
 
 def run(name: str, **kwargs) -> list:

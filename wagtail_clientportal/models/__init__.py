@@ -11,6 +11,7 @@ from .documents import DocumentVersion, SharedDocument
 from .invoices import Invoice, Settlement
 from .notifications import Notification
 from .sharing import Share
+from .uploads import Upload, UploadedFile
 
 __all__ = [
     "AccessEvent",
@@ -29,4 +30,6 @@ __all__ = [
     "Settlement",
     "Share",
     "SharedDocument",
+    "Upload",
+    "UploadedFile",
 ]

@@ -63,6 +63,18 @@ class Portal(models.Model):
         _("name"), max_length=120, help_text=_("Visible to the client's portal users.")
     )
     description = models.TextField(_("description"), blank=True)
+    # Off by default: a portal only receives files when staff decide it should.
+    uploads_enabled = models.BooleanField(
+        _("clients may send files"),
+        default=False,
+        help_text=_("The portal's users can send files to the firm through it."),
+    )
+    upload_instructions = models.CharField(
+        _("instruction for sending files"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown to the client above the form, e.g. which document to send."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -21,6 +21,7 @@ class Notification(models.Model):
         LOGIN_CODE = "login_code", _("Login code")
         RECEIPT_REMINDER = "receipt_reminder", _("Receipt confirmation reminder")
         RECEIPT_OVERDUE = "receipt_overdue", _("Receipt confirmation overdue")
+        UPLOAD_RECEIVED = "upload_received", _("Files received from a client")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -6,7 +6,8 @@ URL names (namespace ``wagtail_clientportal``): ``login`` (the portal's root), `
 ``backup_codes``, ``logout_everywhere``, ``portal``, ``section`` (``documents`` or
 ``invoices``), ``item``, ``confirm_receipt`` (POST only), ``receipt`` (``pdf`` or ``json``) and
 ``download`` (``?inline=1`` to open PDFs and images in place), ``zip`` (``?section=…`` or
-``?share=…&share=…``).
+``?share=…&share=…``), ``upload`` (the client's files to the firm) and ``upload_receipt``
+(``pdf`` or ``json``).
 Every page of a portal checks DESIGN rule 9 against the database on each request, and
 every URL under the include (unknown ones too) goes through ``guard.portal_view``: session
 lifetime, never-cache, frame and Content-Security-Policy headers.
@@ -15,7 +16,17 @@ lifetime, never-cache, frame and Content-Security-Policy headers.
 from django.urls import path, re_path
 
 from .guard import not_found, portal_view
-from .views import account, activation, downloads, login, pages, password_reset, receipts, zip
+from .views import (
+    account,
+    activation,
+    downloads,
+    login,
+    pages,
+    password_reset,
+    receipts,
+    uploads,
+    zip,
+)
 
 app_name = "wagtail_clientportal"
 
@@ -43,8 +54,9 @@ urlpatterns = [
         name="logout_everywhere",
     ),
     path("p/<int:portal_id>/", pages.PortalHomeView.as_view(), name="portal"),
-    # Before "section": "zip" would otherwise be taken for a section's name.
+    # Before "section": "zip" and "send" would otherwise be taken for a section's name.
     path("p/<int:portal_id>/zip/", zip.ZipDownloadView.as_view(), name="zip"),
+    path("p/<int:portal_id>/send/", uploads.UploadView.as_view(), name="upload"),
     path("p/<int:portal_id>/<slug:section>/", pages.SectionView.as_view(), name="section"),
     path("p/<int:portal_id>/item/<int:share_id>/", pages.ItemView.as_view(), name="item"),
     path(
@@ -60,6 +72,11 @@ urlpatterns = [
         receipts.ReceiptView.as_view(),
         name="receipt",
     ),
+    path(
+        "p/<int:portal_id>/sent/<int:upload_id>/receipt/<str:fmt>/",
+        uploads.UploadReceiptView.as_view(),
+        name="upload_receipt",
+    ),
 ]
 
 # Anything else under the portal still gets the portal's headers (a 404).
@@ -67,3 +84,5 @@ urlpatterns.append(re_path(r"^(?P<rest>.*)$", not_found, name="not_found"))
 
 for _pattern in urlpatterns:
     _pattern.callback = portal_view(_pattern.callback)
+    if _pattern.name == "upload":
+        _pattern.callback = uploads.limit_body(_pattern.callback)

@@ -20,7 +20,7 @@ class PortalForm(forms.ModelForm):
 
     class Meta:
         model = Portal
-        fields = ["name", "description"]
+        fields = ["name", "description", "uploads_enabled", "upload_instructions"]
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, **kwargs)

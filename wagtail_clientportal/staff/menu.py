@@ -14,6 +14,7 @@ from .portal_users import portal_user_viewset
 from .portals import portal_viewset
 from .roles import is_portal_staff
 from .shares import ShareViewSet
+from .uploads import upload_viewset
 
 
 class ClientPortalGroup(SnippetViewSetGroup):
@@ -34,6 +35,7 @@ class ClientPortalGroup(SnippetViewSetGroup):
         InvoiceViewSet,
         ShareViewSet,
         NotificationViewSet,
+        upload_viewset,
     )
 
     def get_submenu_items(self):

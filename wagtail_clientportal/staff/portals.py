@@ -108,6 +108,14 @@ class PortalIndexView(Refuse403Mixin, generic.IndexView):
         return buttons
 
 
+def _save_uploads_switch(actor, portal, data):
+    from ..services import uploads
+
+    return uploads.set_portal_uploads(
+        actor, portal, data.get("uploads_enabled", False), data.get("upload_instructions", "")
+    )
+
+
 class PortalCreateView(ServiceFormMixin, generic.CreateView):
     """ "+ Dodaj panel klienta" on the card: ``?client=<pk>`` says whose."""
 
@@ -139,9 +147,10 @@ class PortalCreateView(ServiceFormMixin, generic.CreateView):
 
     def save_instance(self):
         data = self.form.cleaned_data
-        return services.create_portal(
+        portal = services.create_portal(
             self.request.user, self.get_client(), data["name"], data["description"]
         )
+        return _save_uploads_switch(self.request.user, portal, data)
 
     def get_success_url(self):
         return reverse("clientportal_portals:client", args=[self.get_client().pk])
@@ -173,7 +182,10 @@ class PortalEditView(ServiceFormMixin, generic.EditView):
     def save_instance(self):
         data = self.form.cleaned_data
         portal = Portal.objects.get(pk=self.object.pk)
-        return services.rename_portal(self.request.user, portal, data["name"], data["description"])
+        portal = services.rename_portal(
+            self.request.user, portal, data["name"], data["description"]
+        )
+        return _save_uploads_switch(self.request.user, portal, data)
 
     def get_success_url(self):
         return reverse("clientportal_portals:client", args=[self.object.client_id])
