@@ -15,7 +15,7 @@ from ..exceptions import ClientPortalValidationError
 from ..models import DocumentVersion, Invoice, Portal, Settlement, Share, SharedDocument
 from ..models.sharing import TARGET_FIELDS, search_text_of
 from ..permissions import SHARE_ITEMS, require
-from . import receipts
+from . import audit, receipts
 
 
 @dataclass
@@ -180,6 +180,8 @@ def share_items(
     )
     # One outbox row per eligible person per portal, in this transaction (issue 5).
     result.notifications = notifications.queue_new_shares(result, message=message)
+    asked = bool(require_receipt or confirm_by)
+    audit.shared(actor, result, require_receipt=asked, expires_at=expires_at)
     hooks.run(hooks.AFTER_SHARE, actor=actor, result=result)
     return result
 
@@ -251,6 +253,7 @@ def _revoke(actor, rows: list[Share]) -> list[Share]:
             revoked_at=now, revoked_by=actor
         )
     if rows:
+        audit.revoked(actor, rows)
         hooks.run(hooks.AFTER_REVOKE, actor=actor, shares=rows)
     return rows
 
