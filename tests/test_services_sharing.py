@@ -49,7 +49,7 @@ def test_resharing_an_expired_share_replaces_it(editor, portal_a, document):
 
 
 def test_every_kind_of_item_can_be_shared(editor, portal_a, document):
-    version = services.snapshot_document(editor, document, label="v1")
+    version = services.snapshot_document(editor, DocumentFactory(), label="v1")
     invoice = InvoiceFactory(client=portal_a.client)
     settlement = SettlementFactory(invoice=invoice)
     result = services.share_items(editor, [portal_a], [document, version, invoice, settlement])

@@ -33,6 +33,14 @@ ERRORS = {
     "receipt_already_confirmed": _("You have already confirmed receipt of this item."),
     "receipt_refused": _("The confirmation was refused."),
     "receipt_no_access": _("Your access to this portal has ended; receipt cannot be confirmed."),
+    "live_and_version": _(
+        "A document and a pinned version of it cannot both be shared on one portal: "
+        "revoke one first."
+    ),
+    "two_versions_of_document": _("Choose one version of each document."),
+    "newer_version_shared": _(
+        "A newer version of “%(item)s” is already shared on this portal: revoke it first."
+    ),
 }
 
 

@@ -220,6 +220,7 @@ def shared(actor, result, *, require_receipt: bool, expires_at) -> None:
                 expires_at=expires_at.isoformat() if expires_at else None,
                 receipt_requested=require_receipt,
                 notified=notified.get(portal.pk, 0),
+                superseded=[x.pk for x in result.superseded if x.portal_id == portal.pk],
             ),
         )
         for portal in result.portals
