@@ -78,3 +78,48 @@ def test_the_invoice_model_refuses_a_wrong_ksef_number():
     with pytest.raises(ValidationError) as error:
         invoice.full_clean()
     assert "seller_nip" in error.value.error_dict
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("clear_cache")
+def test_the_portal_shows_kod_i_for_an_invoice_with_its_xml(client, editor, member):
+    from django.core.files.base import ContentFile
+    from django.urls import reverse
+
+    from tests.conftest import otp_login
+    from tests.factories import InvoiceFactory
+    from wagtail_clientportal import services
+
+    portal = member.portals.get()
+    xml = b"<Faktura><P_2>FV/2026/7</P_2></Faktura>"
+    invoice = InvoiceFactory(
+        client=portal.client,
+        issue_date=datetime.date(2026, 3, 5),
+        ksef_number=OFFICIAL[1],
+        ksef_mode="online",
+        seller_nip="5265877635",
+    )
+    plain = InvoiceFactory(client=portal.client)
+    invoice.ksef_xml.save("fa.xml", ContentFile(xml))
+    shares = services.share_items(editor, [portal], [invoice, plain]).created
+    by_invoice = {s.invoice_id: s for s in shares}
+    otp_login(client, member.user)
+    page = client.get(
+        reverse("wagtail_clientportal:item", args=[portal.pk, by_invoice[invoice.pk].pk])
+    )
+    expected = "https://qr.ksef.mf.gov.pl/invoice/5265877635/05-03-2026/" + (
+        base64.urlsafe_b64encode(hashlib.sha256(xml).digest()).decode().rstrip("=")
+    )
+    assert page.context["kod_i"]["url"] == expected
+    html = page.content.decode()
+    assert expected in html and OFFICIAL[1] in html and "<svg" in html
+    invoice.ksef_mode = "offline"
+    invoice.save()
+    page = client.get(
+        reverse("wagtail_clientportal:item", args=[portal.pk, by_invoice[invoice.pk].pk])
+    )
+    assert page.context["kod_i"]["label"] == "OFFLINE"
+    other = client.get(
+        reverse("wagtail_clientportal:item", args=[portal.pk, by_invoice[plain.pk].pk])
+    )
+    assert other.context["kod_i"] is None  # no XML file: no code

@@ -81,3 +81,19 @@ def kod_i_url(seller_nip: str, issue_date: datetime.date, xml: bytes) -> str:
 def kod_i_label(ksef_number: str) -> str:
     """What is printed under the code: the KSeF number, or OFFLINE before one is assigned."""
     return ksef_number or "OFFLINE"
+
+
+def kod_i_of(invoice) -> dict | None:
+    """What the portal shows for an invoice with an XML file: the link, its QR code, the label.
+
+    None without the XML file or the seller's NIP (nothing to verify against).
+    """
+    if not invoice.ksef_xml or not invoice.seller_nip:
+        return None
+    import segno
+
+    with invoice.ksef_xml.open("rb") as handle:
+        xml = handle.read()
+    url = kod_i_url(invoice.seller_nip, invoice.issue_date, xml)
+    label = kod_i_label(invoice.ksef_number if invoice.ksef_mode != "offline" else "")
+    return {"url": url, "label": label, "svg": segno.make(url, error="m").svg_inline(scale=3)}

@@ -51,6 +51,13 @@ class Invoice(ClusterableModel):
         ],
         blank=True,
     )
+    # The structured invoice (FA(3)) as sent to KSeF: its SHA-256 is in the KOD I link.
+    ksef_xml = models.FileField(
+        _("KSeF XML file"),
+        storage=get_private_storage,
+        upload_to="clientportal/invoices/ksef/%Y/%m/",
+        blank=True,
+    )
     seller_nip = models.CharField(
         _("seller NIP"), max_length=10, blank=True, validators=[validate_nip]
     )

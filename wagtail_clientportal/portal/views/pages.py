@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ... import conf, services
+from ... import conf, ksef, services
 from ...models import AccessEvent
 from .. import listing
 from ..access import PortalAccessMixin
@@ -91,6 +91,7 @@ class ItemView(PortalAccessMixin):
         services.record_access(self.portal_user, share, AccessEvent.Action.VIEW, request)
         section = "invoices" if row.kind in ("invoice", "settlement") else "documents"
         context = {
+            "kod_i": ksef.kod_i_of(row.invoice) if row.invoice is not None else None,
             "portal": self.portal,
             "row": row,
             "section": section,
