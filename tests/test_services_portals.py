@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from wagtail import hooks
 
-from tests.factories import InvoiceFactory, PortalUserFactory, SettlementFactory
+from tests.factories import DocumentFactory, InvoiceFactory, PortalUserFactory, SettlementFactory
 from wagtail_clientportal import services
 from wagtail_clientportal.exceptions import (
     ClientPortalPermissionDenied,
@@ -68,7 +68,7 @@ def rule7(portal_a, portal_a2, client_b, administrator, editor, document):
     staff_member = PortalUserFactory(client=portal_a.client, portals=[portal_a], user=editor)
     invoice = InvoiceFactory(client=portal_a.client)
     settlement = SettlementFactory(invoice=invoice)
-    version = services.snapshot_document(administrator, document)
+    version = services.snapshot_document(administrator, DocumentFactory())  # another document
     shares = services.share_items(editor, [portal_a], [document, version, invoice, settlement])
     services.record_access(only_here, shares.created[0], AccessEvent.Action.DOWNLOAD)
     return only_here, two_portals, elsewhere, staff_member

@@ -176,7 +176,9 @@ def test_revoke_from_chosen_portals_or_all(
     client, editor, administrator, portal_a, portal_a2, portal_b
 ):
     docs = DocumentFactory.create_batch(2)
-    services.share_items(administrator, [portal_a, portal_a2, portal_b], docs)
+    services.share_items(administrator, [portal_a, portal_a2], docs)
+    services.share_items(administrator, [portal_b], docs[1:])
+    # On portal_b the first document is shared as a pinned version only (never both).
     version = services.snapshot_document(administrator, docs[0])
     services.share_items(administrator, [portal_b], [version])
     client.force_login(editor)
@@ -328,7 +330,10 @@ def test_share_messages_read_as_natural_polish(client, editor, portal_a, portal_
         again == f"Nic nie zmieniono: 1 element jest już udostępniony w panelu „{portal_a.name}”."
     )
     assert Share.objects.count() == 1
-    # Portals of two clients: each named with its client.
+    # Portals of two clients: each named with its client (another document: the same
+    # document's pinned version cannot join its live share on portal_a).
+    [other] = DocumentFactory.create_batch(1)
+    url = share_url([other])
     [pinned] = messages_of(client.post(url, {"portals": [portal_a.pk, portal_b.pk], "mode": "pin"}))
     assert pinned.startswith("Udostępniono 1 utrwaloną wersję dokumentu w panelach")
     assert f"„{portal_b.name}” ({portal_b.client.name})" in pinned

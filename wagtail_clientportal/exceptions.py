@@ -37,6 +37,14 @@ ERRORS = {
     "uploads_disabled": _("This portal does not accept files."),
     "upload_files_refused": _("Nothing was sent: some files were refused."),
     "upload_not_clean": _("A file the scanner refused cannot become a document."),
+    "live_and_version": _(
+        "A document and a pinned version of it cannot both be shared on one portal: "
+        "revoke one first."
+    ),
+    "two_versions_of_document": _("Choose one version of each document."),
+    "newer_version_shared": _(
+        "A newer version of “%(item)s” is already shared on this portal: revoke it first."
+    ),
 }
 
 

@@ -10,7 +10,9 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from .. import conf
+from ..ksef import validate_ksef_number
 from ..storage import get_private_storage
+from ..validators import validate_nip
 from .clients import Client
 
 
@@ -33,7 +35,32 @@ class Invoice(ClusterableModel):
     pdf = models.FileField(
         _("PDF file"), storage=get_private_storage, upload_to="clientportal/invoices/%Y/%m/"
     )
-    ksef_number = models.CharField(_("KSeF number"), max_length=64, blank=True)
+    ksef_number = models.CharField(
+        _("KSeF number"), max_length=64, blank=True, validators=[validate_ksef_number]
+    )
+    # KSeF (issue 12): when the number was assigned, how the invoice was issued, and
+    # the seller's NIP the KOD I verification link names (``ksef.kod_i_url``).
+    ksef_assigned_at = models.DateTimeField(_("KSeF number assigned at"), null=True, blank=True)
+    ksef_mode = models.CharField(
+        _("KSeF mode"),
+        max_length=10,
+        choices=[
+            ("online", _("Online (in KSeF)")),
+            ("offline", _("Offline (sent to KSeF later)")),
+            ("outside", _("Outside KSeF")),
+        ],
+        blank=True,
+    )
+    # The structured invoice (FA(3)) as sent to KSeF: its SHA-256 is in the KOD I link.
+    ksef_xml = models.FileField(
+        _("KSeF XML file"),
+        storage=get_private_storage,
+        upload_to="clientportal/invoices/ksef/%Y/%m/",
+        blank=True,
+    )
+    seller_nip = models.CharField(
+        _("seller NIP"), max_length=10, blank=True, validators=[validate_nip]
+    )
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

@@ -137,6 +137,18 @@ class Share(models.Model):
         verbose_name=_("revoked by"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # A pinned version replaced on this portal by a newer version of the same document
+    # (issue 12): it stays (visible under the newer one, or revoked: staff choose), and
+    # the trail says which share replaced it and when.
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("superseded by"),
+    )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
     # The item's title, version label and invoice number as the portal searches them
     # (``search_text_of``); not shown anywhere.
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)

@@ -49,7 +49,8 @@ def section_filter(shares, section: str, *, q: str = "", kind: str = ""):
     condition = Q()
     for k in kinds:
         condition |= Q(**{f"{k}__isnull": False})
-    qs = shares.filter(condition)
+    # An older pinned version is listed under the newer one that superseded it (issue 12).
+    qs = shares.filter(condition).exclude(superseded_by__in=shares.values("pk"))
     if q:
         qs = qs.matching(q)
     elif section == "invoices" and not kind:
@@ -221,6 +222,7 @@ class Row:
     amount: str = ""
     settlements: list | None = None
     overdue: bool = False
+    older_versions: list | None = None  # superseded pinned versions, newest first
 
 
 def file_name_of(share: Share) -> str:

@@ -10,6 +10,7 @@ from .. import notifications as outbox
 from ..exceptions import ClientPortalPermissionDenied, ClientPortalValidationError
 from ..models import Notification
 from ..permissions import MANAGE_PORTAL_USERS, SHARE_ITEMS
+from . import audit
 
 #: Staff who may see the outbox and send failed notifications again.
 OUTBOX_PERMS = (MANAGE_PORTAL_USERS, SHARE_ITEMS)
@@ -46,4 +47,5 @@ def resend_notifications(actor, notifications: Iterable[Notification]) -> list[i
         for status, kind in found.values()
     ):
         raise ClientPortalValidationError("not_resendable")
+    audit.notifications_resent(actor, rows.order_by("pk"))
     return outbox.requeue_failed(rows)

@@ -12,6 +12,7 @@ from .. import hooks
 from ..exceptions import ClientPortalValidationError
 from ..models import Client, Notification, Portal, PortalAssignment, PortalUser, Share
 from ..permissions import MANAGE_PORTALS, require, staff_login_ids
+from . import audit
 from .locking import lock_portal_users
 from .references import forget_references_to
 from .users import delete_portal_users_rows, delete_unused_logins
@@ -59,11 +60,13 @@ def create_portal(actor, client: Client, name: str, description: str = "") -> Po
         raise ClientPortalValidationError("portal_name_taken")
     try:
         with transaction.atomic():
-            return Portal.objects.create(
+            portal = Portal.objects.create(
                 client=client, name=name, description=description or "", created_by=actor
             )
     except IntegrityError:  # a concurrent create with the same name
         raise ClientPortalValidationError("portal_name_taken") from None
+    audit.portal_created(actor, portal)
+    return portal
 
 
 @transaction.atomic
@@ -72,12 +75,14 @@ def rename_portal(actor, portal: Portal, name: str, description: str | None = No
     name = _clean_name(name)
     if _name_taken(portal.client_id, name, exclude_pk=portal.pk):
         raise ClientPortalValidationError("portal_name_taken")
+    old_name = portal.name
     portal.name = name
     fields = ["name"]
     if description is not None:
         portal.description = description
         fields.append("description")
     portal.save(update_fields=fields)
+    audit.portal_renamed(actor, portal, old_name)
     return portal
 
 
@@ -135,6 +140,7 @@ def delete_portal(actor, portal: Portal) -> PortalDeletion:
     plan = plan_portal_deletion(portal)
     delete_portal_users_rows(lock_portal_users(u.pk for u in plan.deleted))
     plan.deleted_login_ids = delete_unused_logins({u.user_id for u in plan.deleted})
+    audit.portal_deleted(actor, portal, plan)  # while the row (and its pk) still exists
     now = timezone.now()
     Share.objects.filter(portal=portal, revoked_at__isnull=True).update(
         revoked_at=now, revoked_by=actor

@@ -20,7 +20,7 @@ from django.utils import timezone
 from .. import conf, hooks, share_kinds
 from ..exceptions import ClientPortalPermissionDenied, ClientPortalValidationError
 from ..models import DeliveryEvent, PortalUser, ReceiptReminder, ReceiptRequest, Share
-from . import delivery
+from . import audit, delivery
 from .access import check_portal_access, visible_shares
 
 
@@ -104,7 +104,9 @@ def confirm_receipt(request, portal, share_id: int) -> DeliveryEvent:
         PortalUser.objects.select_for_update().filter(pk=portal_user.pk).first()
         if confirmed(share, portal_user) is not None:
             raise ClientPortalValidationError("receipt_already_confirmed")
-        return delivery.record_confirmation(share, portal_user, sha256, size, request)
+        event = delivery.record_confirmation(share, portal_user, sha256, size, request)
+        audit.receipt_confirmed(portal_user, share, event)
+        return event
 
 
 def receipt_state(share, portal_user) -> dict | None:

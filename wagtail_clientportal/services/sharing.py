@@ -14,7 +14,7 @@ from ..exceptions import ClientPortalValidationError
 from ..models import Portal, Share, SharedDocument
 from ..models.sharing import TARGET_FIELDS, search_text_of
 from ..permissions import SHARE_ITEMS, require
-from . import receipts
+from . import audit, receipts
 
 
 @dataclass
@@ -24,6 +24,8 @@ class ShareResult:
     portals: list[Portal] = field(default_factory=list)
     # The new-items emails queued by this action (one per person per portal).
     notifications: list = field(default_factory=list)
+    # Older pinned versions on the same portals, now superseded by the new ones.
+    superseded: list[Share] = field(default_factory=list)
 
     @property
     def notified_people(self) -> int:
@@ -76,6 +78,7 @@ def share_items(
     message: str = "",
     require_receipt: bool = False,
     confirm_by=None,
+    older_versions: str = "keep",
 ) -> ShareResult:
     """Share every item on every portal, in one transaction.
 
@@ -88,8 +91,18 @@ def share_items(
     Idempotent: an item already actively shared on a portal stays as it is and is
     reported in ``already_active``. A share that expired but was never revoked is
     closed (revoked by ``actor``) and replaced, since it is no longer visible.
+
+    Versions (issue 12): a pinned version shared where an older version of the same
+    document is active supersedes it: the older share is marked (``superseded_by``,
+    ``superseded_at``) and, with ``older_versions="revoke"``, revoked; with "keep" it
+    stays reachable under the newer one. A live document and a pinned version of it
+    are never active on one portal together (``live_and_version``), nor two versions
+    in one action (``two_versions_of_document``), nor an older version over a newer
+    one (``newer_version_shared``): never two identical titles without explanation.
     """
     require(actor, SHARE_ITEMS)
+    if older_versions not in OLDER_VERSIONS:
+        raise ClientPortalValidationError("unknown_target")
     message = _clean_message(message)
     portals = list(portals)
     grouped = _group(items)
@@ -124,6 +137,7 @@ def share_items(
     if refusals:
         raise ClientPortalValidationError("share_refused", message=str(refusals[0]))
 
+    older = _older_versions(grouped, portals)
     now = timezone.now()
     existing = list(
         Share.objects.filter(portal__in=portals, revoked_at__isnull=True)
@@ -155,6 +169,7 @@ def share_items(
         if (portal.pk, kind, item.pk) not in active_keys
     ]
     created = Share.objects.bulk_create(to_create, batch_size=500)
+    superseded = _supersede(actor, older, created, now, revoke=older_versions == "revoke")
     mark_shared_documents(grouped, now)
     if require_receipt or confirm_by:
         receipts.request_confirmation(actor, created, due_on=confirm_by)
@@ -162,11 +177,73 @@ def share_items(
         created=created,
         already_active=[s for s in existing if s.is_active(now)],
         portals=portals,
+        superseded=superseded,
     )
     # One outbox row per eligible person per portal, in this transaction (issue 5).
     result.notifications = notifications.queue_new_shares(result, message=message)
+    asked = bool(require_receipt or confirm_by)
+    audit.shared(actor, result, require_receipt=asked, expires_at=expires_at)
     hooks.run(hooks.AFTER_SHARE, actor=actor, result=result)
     return result
+
+
+OLDER_VERSIONS = ("keep", "revoke")
+
+
+def _older_versions(grouped: dict[str, list], portals) -> list[Share]:
+    """The active shares the new versions supersede; refuses what would confuse a client."""
+    live_ids = {d.pk for d in grouped.get("document", [])}
+    versions = [v for v in grouped.get("document_version", []) if v.document_id]
+    version_docs = {v.document_id: v for v in versions}
+    if len(version_docs) != len(versions):
+        raise ClientPortalValidationError("two_versions_of_document")
+    if live_ids & set(version_docs):
+        raise ClientPortalValidationError("live_and_version")
+    active = Share.objects.active().filter(portal__in=portals)
+    if live_ids and active.filter(document_version__document_id__in=live_ids).exists():
+        raise ClientPortalValidationError("live_and_version")
+    if not version_docs:
+        return []
+    if active.filter(document_id__in=version_docs).exists():
+        raise ClientPortalValidationError("live_and_version")
+    older = list(
+        active.filter(document_version__document_id__in=version_docs)
+        .exclude(document_version__in=versions)
+        .select_related("document_version")
+    )
+    for share in older:
+        new = version_docs[share.document_version.document_id]
+        if (share.document_version.created_at, share.document_version_id) > (
+            new.created_at,
+            new.pk,
+        ):
+            raise ClientPortalValidationError("newer_version_shared", item=str(new))
+    return older
+
+
+def _supersede(actor, older: list[Share], created: list[Share], now, *, revoke: bool):
+    """Point each older share at the new share of its document on its portal."""
+    new_by_key = {
+        (s.portal_id, s.document_version.document_id): s
+        for s in created
+        if s.document_version_id is not None
+    }
+    by_new: dict[int, list[int]] = {}
+    for share in older:
+        new = new_by_key.get((share.portal_id, share.document_version.document_id))
+        if new is not None:
+            by_new.setdefault(new.pk, []).append(share.pk)
+            share.superseded_by, share.superseded_at = new, now
+    extra = {"revoked_at": now, "revoked_by": actor} if revoke else {}
+    for new_pk, ids in by_new.items():  # one UPDATE per new version share
+        Share.objects.filter(pk__in=ids).update(superseded_by_id=new_pk, superseded_at=now, **extra)
+    done = [s for s in older if s.superseded_at == now]
+    if revoke and done:
+        for share in done:
+            share.revoked_at, share.revoked_by = now, actor
+        audit.revoked(actor, done)
+        hooks.run(hooks.AFTER_REVOKE, actor=actor, shares=done)
+    return done
 
 
 def mark_shared_documents(grouped: dict[str, list], now) -> None:
@@ -248,6 +325,7 @@ def _revoke(actor, rows: list[Share]) -> list[Share]:
             revoked_at=now, revoked_by=actor
         )
     if rows:
+        audit.revoked(actor, rows)
         hooks.run(hooks.AFTER_REVOKE, actor=actor, shares=rows)
     return rows
 

@@ -16,6 +16,7 @@ from .. import hooks, notifications
 from ..exceptions import ClientPortalValidationError
 from ..models import Client, Portal, PortalUser
 from ..permissions import MANAGE_PORTAL_USERS, require, staff_login_ids
+from . import audit
 from .locking import lock_client_portals, lock_logins, lock_portal_user, lock_portal_users
 from .references import delete_set, forget_references_to
 
@@ -128,6 +129,14 @@ def create_portal_user(
         raise ClientPortalValidationError("portal_user_exists") from None
     portal_user.portals.set(portals)
     notifications.queue_activation(portal_user)
+    audit.portal_user_logged(
+        actor,
+        portal_user,
+        audit.USER_CREATE,
+        portal_ids=sorted(p.pk for p in portals),
+        access_expires_on=_iso(access_expires_on),
+        new_login=created_login,
+    )
     hooks.run(
         hooks.AFTER_USER_CREATED, actor=actor, portal_user=portal_user, created_login=created_login
     )
@@ -144,6 +153,7 @@ def send_activation(actor, portal_user: PortalUser) -> PortalUser:
     portal_user.invited_at = timezone.now()
     portal_user.save(update_fields=["invited_at"])
     notifications.queue_activation(portal_user)
+    audit.portal_user_logged(actor, portal_user, audit.USER_ACTIVATION)
     return portal_user
 
 
@@ -157,14 +167,28 @@ def _update(actor, portal_user: PortalUser, **fields) -> PortalUser:
     return portal_user
 
 
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _log_edit(actor, portal_user: PortalUser, changes: dict) -> None:
+    """One "edited" entry naming the changed fields, old and new (dates as ISO text)."""
+    if changes:
+        audit.portal_user_logged(actor, portal_user, audit.USER_EDIT, changes=changes)
+
+
 @transaction.atomic
 def block_portal_user(actor, portal_user: PortalUser) -> PortalUser:
-    return _update(actor, portal_user, is_blocked=True)
+    _update(actor, portal_user, is_blocked=True)
+    audit.portal_user_logged(actor, portal_user, audit.USER_BLOCK)
+    return portal_user
 
 
 @transaction.atomic
 def unblock_portal_user(actor, portal_user: PortalUser) -> PortalUser:
-    return _update(actor, portal_user, is_blocked=False)
+    _update(actor, portal_user, is_blocked=False)
+    audit.portal_user_logged(actor, portal_user, audit.USER_UNBLOCK)
+    return portal_user
 
 
 def _set_blocked(actor, portal_users, blocked: bool) -> int:
@@ -181,7 +205,9 @@ def _set_blocked(actor, portal_users, blocked: bool) -> int:
     ids = lock_portal_users(wanted)
     if len(ids) != len(wanted):
         raise ClientPortalValidationError("portal_user_gone")
-    return PortalUser.objects.filter(pk__in=ids).update(is_blocked=blocked)
+    rows = PortalUser.objects.filter(pk__in=ids)
+    audit.portal_users_blocked(actor, rows.select_related("client", "user").order_by("pk"), blocked)
+    return rows.update(is_blocked=blocked)
 
 
 @transaction.atomic
@@ -199,29 +225,55 @@ def unblock_portal_users(actor, portal_users) -> int:
 def set_access_expiry(
     actor, portal_user: PortalUser, expires_on: datetime.date | None
 ) -> PortalUser:
-    return _update(actor, portal_user, access_expires_on=expires_on)
+    require(actor, MANAGE_PORTAL_USERS)
+    old = lock_portal_user(portal_user).access_expires_on  # as it is now, not as shown
+    _update(actor, portal_user, access_expires_on=expires_on)
+    _log_edit(actor, portal_user, _expiry_change(old, expires_on))
+    return portal_user
+
+
+def _expiry_change(old, new) -> dict:
+    return {"access_expires_on": [_iso(old), _iso(new)]} if old != new else {}
+
+
+def _name_change(portal_user, first_name, last_name) -> dict:
+    old = [portal_user.first_name, portal_user.last_name]
+    new = [(first_name or "").strip(), (last_name or "").strip()]
+    return {"name": [" ".join(old).strip(), " ".join(new).strip()]} if old != new else {}
 
 
 @transaction.atomic
 def rename_portal_user(
     actor, portal_user: PortalUser, first_name: str, last_name: str
 ) -> PortalUser:
-    return _update(
+    require(actor, MANAGE_PORTAL_USERS)
+    changes = _name_change(lock_portal_user(portal_user), first_name, last_name)
+    _update(
         actor,
         portal_user,
         first_name=(first_name or "").strip(),
         last_name=(last_name or "").strip(),
     )
+    _log_edit(actor, portal_user, changes)
+    return portal_user
 
 
 @transaction.atomic
 def assign_portals(actor, portal_user: PortalUser, portals: Sequence[Portal]) -> PortalUser:
     """Replace the user's portals; unassignment takes effect at the user's next request."""
     require(actor, MANAGE_PORTAL_USERS)
+    _log_edit(actor, portal_user, _assign(portal_user, portals))
+    return portal_user
+
+
+def _assign(portal_user: PortalUser, portals: Sequence[Portal]) -> dict:
+    """Set the portals (locks taken here); returns the change for the audit log."""
     portals = _check_portals(portal_user.client_id, portals)  # level 1
     lock_portal_user(portal_user)  # level 2: refused if deleted meanwhile
+    old = sorted(portal_user.portals.values_list("pk", flat=True))
     portal_user.portals.set(portals)
-    return portal_user
+    new = sorted(p.pk for p in portals)
+    return {"portal_ids": [old, new]} if old != new else {}
 
 
 @transaction.atomic
@@ -242,12 +294,18 @@ def update_portal_user(
     require(actor, MANAGE_PORTAL_USERS)
     lock_client_portals(portal_user.client_id)
     lock_portal_user(portal_user)
-    if (first_name, last_name) != (portal_user.first_name, portal_user.last_name):
-        rename_portal_user(actor, portal_user, first_name, last_name)
-    if access_expires_on != portal_user.access_expires_on:
-        set_access_expiry(actor, portal_user, access_expires_on)
+    changes = _name_change(portal_user, first_name, last_name)
+    changes |= _expiry_change(portal_user.access_expires_on, access_expires_on)
+    fields = {}
+    if "name" in changes:
+        fields.update(first_name=(first_name or "").strip(), last_name=(last_name or "").strip())
+    if "access_expires_on" in changes:
+        fields["access_expires_on"] = access_expires_on
+    if fields:
+        _update(actor, portal_user, **fields)
     if {p.pk for p in portals} != set(portal_user.portals.values_list("pk", flat=True)):
-        assign_portals(actor, portal_user, portals)
+        changes |= _assign(portal_user, portals)
+    _log_edit(actor, portal_user, changes)  # one entry for the whole form
     return portal_user
 
 
@@ -261,8 +319,10 @@ def delete_portal_user(actor, portal_user: PortalUser) -> bool:
     lock_client_portals(portal_user.client_id)  # level 1: no assignment meanwhile
     lock_portal_user(portal_user)  # level 2: refused if deleted meanwhile
     login_id = portal_user.user_id
+    audit.portal_user_logged(actor, portal_user, audit.USER_DELETE)  # before the row goes
     delete_portal_users_rows([portal_user.pk])
-    return delete_unused_logins([login_id]) == [login_id]
+    login_deleted = delete_unused_logins([login_id]) == [login_id]
+    return login_deleted
 
 
 def delete_portal_users_rows(ids) -> None:

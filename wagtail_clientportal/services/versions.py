@@ -12,6 +12,7 @@ from django.db import transaction
 from ..exceptions import ClientPortalValidationError
 from ..models import DocumentVersion
 from ..permissions import SHARE_ITEMS, require
+from . import audit
 
 CHUNK = 1024 * 1024
 
@@ -54,4 +55,5 @@ def snapshot_document(actor, document, label: str = "") -> DocumentVersion:
     except Exception:
         version.file.delete(save=False)  # no orphan file when the row cannot be written
         raise
+    audit.version_pinned(actor, version)
     return version

@@ -55,7 +55,7 @@ class ShareBulkMixin(SharePermMixin):
             **self.share_options(data),
             "expires_at": data.get("expires_at"),
             "message": data.get("message", ""),
-            "receipt": self.cleaned_form.receipt_options(),
+            "receipt": self.cleaned_form.receipt_options() | self.cleaned_form.version_options(),
             "outcome": self.outcome,
         }
 

@@ -148,11 +148,24 @@ class ShareForm(forms.Form):
         help_text=_("Optional. One reminder is emailed before this date; you are told after it."),
     )
 
+    older_versions = forms.ChoiceField(
+        label=_("Older versions on the portal"),
+        choices=[
+            ("keep", _("Keep them visible, marked as superseded, under the new version")),
+            ("revoke", _("Revoke them")),
+        ],
+        initial="keep",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Applies when a newer pinned version replaces one already shared."),
+    )
+
     def __init__(self, *args, user=None, with_mode=True, **kwargs):
         super().__init__(*args, **kwargs)
         group_by_client(self.fields["portals"], all_portals())
         if not with_mode:
             del self.fields["mode"]
+            del self.fields["older_versions"]  # invoices have no versions
 
     def clean_expires_at(self):
         value = self.cleaned_data.get("expires_at")
@@ -173,6 +186,10 @@ class ShareForm(forms.Form):
                 "confirm_by", _("Tick “Ask for a confirmation of receipt” to set a date.")
             )
         return data
+
+    def version_options(self) -> dict:
+        """What happens to an older pinned version this share supersedes (issue 12)."""
+        return {"older_versions": self.cleaned_data.get("older_versions") or "keep"}
 
     def receipt_options(self) -> dict:
         return {

@@ -25,7 +25,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from .. import services, share_kinds
 from ..models import Client, Portal, PortalUser, Share
-from . import roles
+from . import audit_export, roles
 from .base import Refuse403Mixin, StaffView
 from .card import ClientCardMixin, PortalPageMixin
 from .counts import count_of
@@ -324,6 +324,7 @@ class PortalViewSet(ModelViewSet):
             *super().get_urlpatterns(),
             path("client/<int:client_pk>/", ClientPortalsView.as_view(), name="client"),
             path("<int:portal_pk>/", PortalDetailView.as_view(), name="detail"),
+            path("<int:portal_pk>/audit.zip", audit_export.portal_audit_zip, name="audit_zip"),
         ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ... import conf, services
+from ... import conf, ksef, services
 from ...models import AccessEvent
 from ...payments import payment_details
 from .. import listing
@@ -80,9 +80,19 @@ class ItemView(PortalAccessMixin):
                 self.shares.filter(settlement__invoice_id=row.invoice.pk), self.portal_user
             )
             row.settlements = [listing.row_for(s) for s in settlement_shares]
+        if share.superseded_at is None and share.document_version_id is not None:
+            older = self.shares.filter(
+                document_version__document_id=share.document_version.document_id,
+                superseded_at__isnull=False,
+            ).exclude(pk=share.pk)
+            row.older_versions = [
+                listing.row_for(s)
+                for s in listing.annotated(older, self.portal_user).order_by("-shared_at")
+            ]
         services.record_access(self.portal_user, share, AccessEvent.Action.VIEW, request)
         section = "invoices" if row.kind in ("invoice", "settlement") else "documents"
         context = {
+            "kod_i": ksef.kod_i_of(row.invoice) if row.invoice is not None else None,
             "portal": self.portal,
             "row": row,
             "section": section,
