@@ -6,6 +6,7 @@ import datetime
 import mimetypes
 import re
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -107,11 +108,23 @@ def _secure(response, filename: str, inline: bool):
 class DownloadView(PortalAccessMixin):
     RANGE_AUDIT_WINDOW = datetime.timedelta(minutes=10)
 
+    def _recent_key(self, share) -> str:
+        return f"wagtail_clientportal:read:{self.portal_user.pk}:{share.pk}"
+
     def _recently_recorded(self, share) -> bool:
+        # The cache answers for the ranges after the first without a query; the database
+        # is the authority when the cache was cleared or is not shared between processes.
+        if cache.get(self._recent_key(share)):
+            return True
         since = timezone.now() - self.RANGE_AUDIT_WINDOW
         return AccessEvent.objects.filter(
             share=share, portal_user=self.portal_user, at__gte=since
         ).exists()
+
+    def _record(self, share, action, request) -> None:
+        services.record_access(self.portal_user, share, action, request)
+        window = int(self.RANGE_AUDIT_WINDOW.total_seconds())
+        cache.set(self._recent_key(share), 1, timeout=window)
 
     def get(self, request, portal_id, share_id):
         share = get_object_or_404(
@@ -144,7 +157,7 @@ class DownloadView(PortalAccessMixin):
             # Every read is audited; the later ranges of one reading (a PDF viewer asks
             # for many) are not recorded again within a few minutes.
             action = AccessEvent.Action.VIEW if inline else AccessEvent.Action.DOWNLOAD
-            services.record_access(self.portal_user, share, action, request)
+            self._record(share, action, request)
         tracker = None
         if request.method == "GET":  # HEAD sends no bytes: nothing was delivered
             tracker = services.delivery.DeliveryTracker.for_request(
