@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	  echo "Using $$py"; \
 	  [ -x $(BIN)/python ] || "$$py" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,dev,sandbox,e2e]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,sandbox,e2e,production]"
 	@touch $@
 
 install: $(STAMP)

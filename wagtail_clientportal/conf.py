@@ -89,6 +89,18 @@ Setting                                     Default
                                             inline script or style, no framing
 ``WAGTAILCLIENTPORTAL_RECEIPT_REMINDER_DAYS`` ``2``: days before a "confirm by" date
                                             when the one reminder is emailed
+``WAGTAILCLIENTPORTAL_SERVE_METHOD``       ``"stream"``: how a checked download's bytes
+                                            leave: ``"stream"`` (through Python, hashed
+                                            as sent), ``"x-accel-redirect"`` (nginx
+                                            internal location), ``"x-sendfile"``
+                                            (Apache, Caddy, lighttpd) or
+                                            ``"presigned"`` (a redirect to a short-lived
+                                            signed URL of S3-compatible storage). See
+                                            docs/serving.md for what each one proves
+``WAGTAILCLIENTPORTAL_X_ACCEL_LOCATIONS``   ``{}``: folder on disk → nginx internal
+                                            location, e.g. ``{"/srv/private":
+                                            "/_private/"}``; files elsewhere stream
+``WAGTAILCLIENTPORTAL_PRESIGNED_LIFETIME``  ``60`` seconds a signed URL stays valid
 ==========================================  =========================================
 """
 
@@ -261,3 +273,19 @@ def reset_email_limit() -> int:
     """Password-reset emails per person per ``LOGIN_LOCKOUT`` window (the rest are dropped:
     the person already has working links)."""
     return int(_get("RESET_EMAIL_LIMIT", 3))
+
+
+SERVE_METHODS = ("stream", "x-accel-redirect", "x-sendfile", "presigned")
+
+
+def serve_method() -> str:
+    return str(_get("SERVE_METHOD", "stream"))
+
+
+def x_accel_locations() -> dict[str, str]:
+    return dict(_get("X_ACCEL_LOCATIONS", {}))
+
+
+def presigned_lifetime() -> int:
+    """Short: a signed URL works for whoever holds it, and no check runs when it is used."""
+    return int(_get("PRESIGNED_LIFETIME", 60))

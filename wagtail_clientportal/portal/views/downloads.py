@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header
 
 from ... import services
 from ...models import AccessEvent
-from .. import listing
+from .. import listing, serving
 from ..access import PortalAccessMixin
 
 CHUNK = 64 * 1024
@@ -137,9 +137,7 @@ class DownloadView(PortalAccessMixin):
         if not field_file:
             raise Http404
         try:
-            # Size first: if it fails, no handle is left open.
             size = field_file.storage.size(field_file.name)
-            handle = field_file.storage.open(field_file.name, "rb")
         except OSError:
             raise Http404 from None
         filename = listing.file_name_of(share)
@@ -147,7 +145,6 @@ class DownloadView(PortalAccessMixin):
         inline = request.GET.get("inline") == "1" and content_type in INLINE_TYPES
         wanted = parse_range(request.headers.get("Range", ""), size)
         if wanted is False:
-            handle.close()
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return _secure(response, filename, inline)
@@ -158,6 +155,23 @@ class DownloadView(PortalAccessMixin):
             # for many) are not recorded again within a few minutes.
             action = AccessEvent.Action.VIEW if inline else AccessEvent.Action.DOWNLOAD
             self._record(share, action, request)
+        handed_off = serving.offload(
+            request,
+            share=share,
+            portal_user=self.portal_user,
+            field_file=field_file,
+            size=size,
+            content_type=content_type,
+            disposition=content_disposition_header(not inline, filename),
+            inline=inline,
+            wanted=wanted,
+        )
+        if handed_off is not None:
+            return _secure(handed_off, filename, inline)
+        try:
+            handle = field_file.storage.open(field_file.name, "rb")
+        except OSError:
+            raise Http404 from None
         tracker = None
         if request.method == "GET":  # HEAD sends no bytes: nothing was delivered
             tracker = services.delivery.DeliveryTracker.for_request(
