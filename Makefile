@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SANDBOX := cd sandbox && ../$(BIN)/python manage.py
 
-.PHONY: demo test e2e-deps install lint messages bench clean
+.PHONY: demo test e2e-deps install lint messages bench bench-load stack clean
 
 $(STAMP): pyproject.toml
 	@py=$$(scripts/find-python) || exit 1; \
@@ -43,6 +43,15 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_password_reset.py
 	$(BIN)/python bench/bench_downloads.py
 	$(BIN)/python bench/bench_scale.py
+
+# The reference deployment on loopback (deploy/): nginx, gunicorn ×4, PostgreSQL at
+# DATABASE_URL (a dedicated <name>_stack database), Redis, two db_workers. Ctrl-C stops it.
+stack: $(STAMP)
+	$(BIN)/python deploy/stack.py
+
+# 50 portal users for 60 s against that stack, and nginx static files as the baseline.
+bench-load: $(STAMP)
+	$(BIN)/python bench/bench_load.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
