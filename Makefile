@@ -51,6 +51,7 @@ stack: $(STAMP)
 
 # 50 portal users for 60 s against that stack, and nginx static files as the baseline.
 bench-load: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/bench_load.py
 
 lint: $(STAMP)
