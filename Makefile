@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SANDBOX := cd sandbox && ../$(BIN)/python manage.py
 
-.PHONY: demo test matrix e2e-deps install lint messages bench clean
+.PHONY: demo test matrix e2e-deps install lint messages bench bench-load stack clean
 
 $(STAMP): pyproject.toml
 	@py=$$(scripts/find-python) || exit 1; \
 	  echo "Using $$py"; \
 	  [ -x $(BIN)/python ] || "$$py" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,dev,sandbox,e2e]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,sandbox,e2e,production]"
 	@touch $@
 
 install: $(STAMP)
@@ -53,6 +53,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_password_reset.py
 	$(BIN)/python bench/bench_downloads.py
 	$(BIN)/python bench/bench_scale.py
+
+# The reference deployment on loopback (deploy/): nginx, gunicorn ×4, PostgreSQL at
+# DATABASE_URL (a dedicated <name>_stack database), Redis, two db_workers. Ctrl-C stops it.
+stack: $(STAMP)
+	$(BIN)/python deploy/stack.py
+
+# 50 portal users for 60 s against that stack, and nginx static files as the baseline.
+bench-load: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/bench_load.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -130,6 +130,18 @@ Setting                                     Default
                                             stay "not checked" (download only, as
                                             an attachment, sandboxed); ``True``
                                             treats them as clean
+``WAGTAILCLIENTPORTAL_SERVE_METHOD``       ``"stream"``: how a checked download's bytes
+                                            leave: ``"stream"`` (through Python, hashed
+                                            as sent), ``"x-accel-redirect"`` (nginx
+                                            internal location), ``"x-sendfile"``
+                                            (Apache, Caddy, lighttpd) or
+                                            ``"presigned"`` (a redirect to a short-lived
+                                            signed URL of S3-compatible storage). See
+                                            docs/serving.md for what each one proves
+``WAGTAILCLIENTPORTAL_X_ACCEL_LOCATIONS``   ``{}``: folder on disk → nginx internal
+                                            location, e.g. ``{"/srv/private":
+                                            "/_private/"}``; files elsewhere stream
+``WAGTAILCLIENTPORTAL_PRESIGNED_LIFETIME``  ``60`` seconds a signed URL stays valid
 ==========================================  =========================================
 """
 
@@ -397,3 +409,19 @@ def upload_notify_file_names() -> bool:
 
 def upload_trust_unscanned() -> bool:
     return bool(_get("UPLOAD_TRUST_UNSCANNED", False))
+
+
+SERVE_METHODS = ("stream", "x-accel-redirect", "x-sendfile", "presigned")
+
+
+def serve_method() -> str:
+    return str(_get("SERVE_METHOD", "stream"))
+
+
+def x_accel_locations() -> dict[str, str]:
+    return dict(_get("X_ACCEL_LOCATIONS", {}))
+
+
+def presigned_lifetime() -> int:
+    """Short: a signed URL works for whoever holds it, and no check runs when it is used."""
+    return int(_get("PRESIGNED_LIFETIME", 60))

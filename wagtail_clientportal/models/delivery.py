@@ -47,6 +47,10 @@ class DeliveryEvent(models.Model):
         PARTIAL = "partial", _("Partial (range)")
         ABORTED = "aborted", _("Interrupted")
         CONFIRMED = "confirmed", _("Confirmed")
+        # Offloaded serving: the bytes left outside Python, so only the stored file's hash
+        # is known (docs/serving.md says what each status proves).
+        HANDED_OFF = "handed_off", _("Handed to the web server")
+        SIGNED_URL = "signed_url", _("Signed link issued")
 
     # The chain: one per portal, keyed by the portal's id copied at the time.
     chain_key = models.PositiveBigIntegerField(_("portal id"), editable=False)

@@ -61,5 +61,5 @@ class PortalAccessMixin(View):
         if not decision:
             return no_access(request, decision.reason, self.portal.client)
         self.portal_user = decision.portal_user
-        self.shares = services.visible_shares(self.portal_user, self.portal)
+        self.shares = services.shares_of(decision)
         return super().dispatch(request, *args, **kwargs)

@@ -18,6 +18,7 @@ from .access import (
     check_portal_access,
     new_share_counts,
     record_access,
+    shares_of,
     visible_shares,
 )
 from .notifications import resend_notifications
@@ -81,5 +82,6 @@ __all__ = [
     "unblock_portal_user",
     "unblock_portal_users",
     "update_portal_user",
+    "shares_of",
     "visible_shares",
 ]

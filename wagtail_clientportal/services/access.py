@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .. import conf
-from ..models import AccessEvent, Portal, PortalUser, Share
+from ..models import AccessEvent, Portal, PortalAssignment, PortalUser, Share
 
 # Why access is refused; stable codes, checked in this order.
 NOT_AUTHENTICATED = "not_authenticated"
@@ -25,6 +25,8 @@ NOT_ASSIGNED = "not_assigned"
 class AccessDecision:
     portal_user: PortalUser | None
     reason: str | None = None
+    #: The portal this decision is about (set when it was checked against one).
+    portal: Portal | None = None
 
     @property
     def allowed(self) -> bool:
@@ -57,8 +59,12 @@ def check_portal_access(user, portal: Portal, *, today=None) -> AccessDecision:
         return AccessDecision(None, NOT_AUTHENTICATED)
     if not is_verified(user):
         return AccessDecision(None, NOT_VERIFIED)
+    # The membership and its assignment in one query: the assignment is part of rule 9
+    # and is read here only, not again by the share queries of the same request.
+    assigned = PortalAssignment.objects.filter(portal_user=OuterRef("pk"), portal=portal.pk)
     portal_user = (
         PortalUser.objects.filter(user=user, client_id=portal.client_id)
+        .annotate(is_assigned=Exists(assigned))
         .select_related("client", "user")
         .first()
     )
@@ -70,9 +76,9 @@ def check_portal_access(user, portal: Portal, *, today=None) -> AccessDecision:
         return AccessDecision(portal_user, BLOCKED)
     if portal_user.is_expired(today):
         return AccessDecision(portal_user, EXPIRED)
-    if not portal_user.portals.filter(pk=portal.pk).exists():
+    if not portal_user.is_assigned:
         return AccessDecision(portal_user, NOT_ASSIGNED)
-    return AccessDecision(portal_user)
+    return AccessDecision(portal_user, portal=portal)
 
 
 def accessible_portal_users(user, *, today=None) -> QuerySet[PortalUser]:
@@ -101,6 +107,22 @@ def visible_shares(portal_user: PortalUser, portal: Portal, *, now=None) -> Quer
     ).exists()
     if not allowed:
         return Share.objects.none()
+    return _active_shares(portal, now)
+
+
+def shares_of(decision: AccessDecision, *, now=None) -> QuerySet[Share]:
+    """The shares a decision of ``check_portal_access`` (made in this request) opens.
+
+    The same set as ``visible_shares`` without checking the membership a second
+    time: the decision was read from the database a moment ago, in this request.
+    A refusal, or a decision not about a portal, opens nothing.
+    """
+    if not decision or decision.portal is None:
+        return Share.objects.none()
+    return _active_shares(decision.portal, now or timezone.now())
+
+
+def _active_shares(portal: Portal, now) -> QuerySet[Share]:
     # The rows carry the portal already loaded: record_access() and templates need it.
     shares = Share.objects.filter(own_items(portal.client_id), portal=portal).active(now)
     return shares.select_related("portal__client")

@@ -262,3 +262,26 @@ def verify_chain(portal_id: int) -> ChainReport:
             report.problems.append(f"#{event.seq}: contents altered")
         expected_prev, expected_seq = event.record_hash, event.seq + 1
     return report
+
+
+def record_handoff(request, share, portal_user, *, kind, status, file_size, sha256, wanted):
+    """An offloaded download: checked here, then handed to the web server or turned into
+    a signed URL. No bytes are seen here, so ``bytes_sent`` is 0 and ``sha256`` is the
+    stored file's; ``status`` says which method. Written before the response leaves:
+    if it cannot be written, nothing is handed off."""
+    now = timezone.now()
+    return _append(
+        share,
+        portal_user,
+        kind=kind,
+        status=status,
+        at=now,
+        finished_at=now,
+        file_size=file_size,
+        range_start=wanted[0] if wanted else None,
+        range_end=wanted[1] if wanted else None,
+        bytes_sent=0,
+        sha256=sha256,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+    )

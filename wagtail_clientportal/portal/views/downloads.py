@@ -6,6 +6,7 @@ import datetime
 import mimetypes
 import re
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils.http import content_disposition_header
 
 from ... import services
 from ...models import AccessEvent
-from .. import listing
+from .. import listing, serving
 from ..access import PortalAccessMixin
 
 CHUNK = 64 * 1024
@@ -107,11 +108,23 @@ def _secure(response, filename: str, inline: bool):
 class DownloadView(PortalAccessMixin):
     RANGE_AUDIT_WINDOW = datetime.timedelta(minutes=10)
 
+    def _recent_key(self, share) -> str:
+        return f"wagtail_clientportal:read:{self.portal_user.pk}:{share.pk}"
+
     def _recently_recorded(self, share) -> bool:
+        # The cache answers for the ranges after the first without a query; the database
+        # is the authority when the cache was cleared or is not shared between processes.
+        if cache.get(self._recent_key(share)):
+            return True
         since = timezone.now() - self.RANGE_AUDIT_WINDOW
         return AccessEvent.objects.filter(
             share=share, portal_user=self.portal_user, at__gte=since
         ).exists()
+
+    def _record(self, share, action, request) -> None:
+        services.record_access(self.portal_user, share, action, request)
+        window = int(self.RANGE_AUDIT_WINDOW.total_seconds())
+        cache.set(self._recent_key(share), 1, timeout=window)
 
     def get(self, request, portal_id, share_id):
         share = get_object_or_404(
@@ -124,9 +137,7 @@ class DownloadView(PortalAccessMixin):
         if not field_file:
             raise Http404
         try:
-            # Size first: if it fails, no handle is left open.
             size = field_file.storage.size(field_file.name)
-            handle = field_file.storage.open(field_file.name, "rb")
         except OSError:
             raise Http404 from None
         filename = listing.file_name_of(share)
@@ -134,7 +145,6 @@ class DownloadView(PortalAccessMixin):
         inline = request.GET.get("inline") == "1" and content_type in INLINE_TYPES
         wanted = parse_range(request.headers.get("Range", ""), size)
         if wanted is False:
-            handle.close()
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return _secure(response, filename, inline)
@@ -144,7 +154,24 @@ class DownloadView(PortalAccessMixin):
             # Every read is audited; the later ranges of one reading (a PDF viewer asks
             # for many) are not recorded again within a few minutes.
             action = AccessEvent.Action.VIEW if inline else AccessEvent.Action.DOWNLOAD
-            services.record_access(self.portal_user, share, action, request)
+            self._record(share, action, request)
+        handed_off = serving.offload(
+            request,
+            share=share,
+            portal_user=self.portal_user,
+            field_file=field_file,
+            size=size,
+            content_type=content_type,
+            disposition=content_disposition_header(not inline, filename),
+            inline=inline,
+            wanted=wanted,
+        )
+        if handed_off is not None:
+            return _secure(handed_off, filename, inline)
+        try:
+            handle = field_file.storage.open(field_file.name, "rb")
+        except OSError:
+            raise Http404 from None
         tracker = None
         if request.method == "GET":  # HEAD sends no bytes: nothing was delivered
             tracker = services.delivery.DeliveryTracker.for_request(

@@ -1,0 +1,130 @@
+"""Load on the reference stack (deploy/): 50 portal users for 60 s, against nginx static.
+
+Boots the stack (nginx → gunicorn ×4 → PostgreSQL, Redis, two db_workers; needs
+PostgreSQL at DATABASE_URL and nginx), seeds 50 people and 20 documents of 20 KiB,
+then runs locust headless three times, loopback only, with no think time (capacity):
+
+1. ``PortalClient``: each user logs in with its emailed code, then browses the
+   first page (2), searches (1) and downloads (4) through the x-accel offload;
+2. ``PortalDownloader``: downloads only, through the check and the offload;
+3. ``StaticBaseline``: the same files as plain nginx static files.
+
+Prints requests/s, p50/p95/p99 and errors per request kind and the download ratio.
+``--users`` and ``--seconds`` change the load (defaults 50 and 60).
+"""
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deploy.stack import Stack  # noqa: E402
+
+
+def log_everyone_in(stack):
+    """Every seeded person logs in over HTTP (password, then the emailed code)."""
+    from deploy.portal_client import PortalClient
+
+    def one(address):
+        client = PortalClient(stack.url, stack.mail_dir)
+        client.login(address, stack.seed["password"])
+        return {c.name: c.value for c in client.jar}
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(one, stack.seed["emails"]))
+
+
+def run_locust(stack, user_class, users, seconds):
+    prefix = stack.dir / f"locust-{user_class}"
+    env = {
+        **stack.env,
+        "CLIENTPORTAL_SEED": json.dumps(stack.seed),
+        "CLIENTPORTAL_SESSIONS": json.dumps(stack.sessions),
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            user_class,
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            stack.url,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "ERROR",
+            "--stop-timeout",
+            "5",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
+    with open(f"{prefix}_stats.csv") as f:
+        return {row["Name"]: row for row in csv.DictReader(f)}
+
+
+def line(name, row):
+    return (
+        f"| {name} | {float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} | "
+        f"{row['99%']} | {row['Failure Count']} / {row['Request Count']} |"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    args = parser.parse_args()
+    stack = Stack(login_ip_limit=10_000)
+    try:
+        stack.start(seed_users=args.users, seed_documents=20)
+        started = time.monotonic()
+        stack.sessions = log_everyone_in(stack)
+        logins = time.monotonic() - started
+        portal = run_locust(stack, "PortalClient", args.users, args.seconds)
+        downloads = run_locust(stack, "PortalDownloader", args.users, args.seconds)
+        static = run_locust(stack, "StaticBaseline", args.users, args.seconds)
+    finally:
+        stack.stop()
+    print(f"{args.users} users, {args.seconds} s each run, no think time, loopback")
+    print(f"{args.users} logins with emailed codes, 4 at a time: {logins:.1f} s")
+    print("| request | req/s | p50 ms | p95 ms | p99 ms | errors |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, row in portal.items():
+        if name != "Aggregated":
+            print(line(name, row))
+    print(line("portal run, all", portal["Aggregated"]))
+    offloaded = downloads["download (x-accel)"]
+    baseline = static["download (nginx static)"]
+    print(line("downloads only, portal check + x-accel", offloaded))
+    print(line("downloads only, nginx static", baseline))
+    ratio = float(offloaded["Requests/s"]) / float(baseline["Requests/s"])
+    print(f"download throughput, portal / nginx static: {ratio:.2f}x")
+    errors = sum(int(r["Aggregated"]["Failure Count"]) for r in (portal, downloads, static))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clientportal")
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Data of the reference stack: a firm's staff member, one client, its portal and people."""
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from wagtail.documents import get_document_model
+
+from wagtail_clientportal import services
+from wagtail_clientportal.models import Client, Portal, PortalUser
+
+PASSWORD = "Stos-referencyjny-2026!"
+SMALL = 20 * 1024
+
+
+def document_bytes(n: int, size: int = SMALL) -> bytes:
+    head = f"%PDF-1.4 dokument {n}\n".encode()
+    return head + bytes((i * 7 + n) % 256 for i in range(size - len(head)))
+
+
+def people(client, portal, count, start=0):
+    User = get_user_model()
+    made = []
+    for i in range(start, start + count):
+        email = f"klient{i}@example.com"
+        user = User.objects.create_user(username=email, email=email, password=PASSWORD)
+        member = PortalUser.objects.create(
+            user=user,
+            client=client,
+            first_name="Anna",
+            last_name=f"Klient{i}",
+            invited_at=timezone.now(),
+            activated_at=timezone.now(),
+        )
+        member.portals.set([portal])
+        made.append(email)
+    return made
+
+
+def seed(users=1, documents=5):
+    User = get_user_model()
+    staff = User.objects.create_superuser(
+        "kancelaria@example.com", "kancelaria@example.com", PASSWORD
+    )
+    client = Client.objects.create(name="Alfa Sp. z o.o.")
+    portal = Portal.objects.create(client=client, name="Dokumenty")
+    emails = people(client, portal, users)
+    Document = get_document_model()
+    docs = [
+        Document.objects.create(
+            title=f"Pismo {n}", file=ContentFile(document_bytes(n), name=f"pismo-{n}.pdf")
+        )
+        for n in range(documents)
+    ]
+    shares = services.share_items(staff, [portal], docs).created
+    return {
+        "email": emails[0],
+        "emails": emails,
+        "password": PASSWORD,
+        "portal": portal.pk,
+        "shares": [s.pk for s in shares],
+        "files": [d.file.name for d in docs],
+    }
