@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .history import history_link
+
 
 class AccessEvent(models.Model):
     class Action(models.TextChoices):
@@ -14,27 +16,15 @@ class AccessEvent(models.Model):
         DOWNLOAD = "download", _("Downloaded")
 
     # Links go to NULL when their row goes; the copied columns keep the record readable.
-    share = models.ForeignKey(
-        "wagtail_clientportal.Share",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="access_events",
-        verbose_name=_("share"),
+    share = history_link(
+        "wagtail_clientportal.Share", related_name="access_events", verbose_name=_("share")
     )
-    portal_user = models.ForeignKey(
+    portal_user = history_link(
         "wagtail_clientportal.PortalUser",
-        on_delete=models.SET_NULL,
-        null=True,
         related_name="access_events",
         verbose_name=_("portal user"),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
+    user = history_link(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("user"))
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

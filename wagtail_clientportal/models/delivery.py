@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .history import history_link
+
 GENESIS = "0" * 64
 
 
@@ -64,34 +66,16 @@ class DeliveryEvent(models.Model):
     finished_at = models.DateTimeField(_("finished at"), default=timezone.now)
 
     # Links (NULL once their row goes) and the copies that keep the record whole.
-    share = models.ForeignKey(
-        "wagtail_clientportal.Share",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="delivery_events",
-        verbose_name=_("share"),
+    share = history_link(
+        "wagtail_clientportal.Share", related_name="delivery_events", verbose_name=_("share")
     )
-    portal = models.ForeignKey(
-        "wagtail_clientportal.Portal",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("portal"),
-    )
-    portal_user = models.ForeignKey(
+    portal = history_link("wagtail_clientportal.Portal", related_name="+", verbose_name=_("portal"))
+    portal_user = history_link(
         "wagtail_clientportal.PortalUser",
-        on_delete=models.SET_NULL,
-        null=True,
         related_name="delivery_events",
         verbose_name=_("portal user"),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
+    user = history_link(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("user"))
     share_ref = models.PositiveBigIntegerField(_("share id"))
     portal_user_ref = models.PositiveBigIntegerField(_("portal user id"))
     user_email = models.CharField(_("user email"), max_length=254)

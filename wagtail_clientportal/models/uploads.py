@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 
 from ..storage import get_private_storage
+from .history import history_link
 
 
 def upload_path(instance, filename: str) -> str:
@@ -28,34 +29,16 @@ def upload_path(instance, filename: str) -> str:
 
 
 class Upload(models.Model):
-    portal = models.ForeignKey(
-        "wagtail_clientportal.Portal",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="uploads",
-        verbose_name=_("client portal"),
+    portal = history_link(
+        "wagtail_clientportal.Portal", related_name="uploads", verbose_name=_("client portal")
     )
-    client = models.ForeignKey(
-        "wagtail_clientportal.Client",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="uploads",
-        verbose_name=_("client"),
+    client = history_link(
+        "wagtail_clientportal.Client", related_name="uploads", verbose_name=_("client")
     )
-    portal_user = models.ForeignKey(
-        "wagtail_clientportal.PortalUser",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="uploads",
-        verbose_name=_("portal user"),
+    portal_user = history_link(
+        "wagtail_clientportal.PortalUser", related_name="uploads", verbose_name=_("portal user")
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
+    user = history_link(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("user"))
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("sent at"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
