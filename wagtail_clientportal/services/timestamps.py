@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
-from django.tasks.base import Task
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .. import conf
+from ..compat import make_task, task_backends
 from ..models import DeliveryEvent, DeliveryTimestamp
 from ..timestamping import TSAError, check_granted
 
@@ -123,8 +123,6 @@ def obtain(ids: list[int] | None = None) -> dict:
         )
         report["granted"] += 1
     if retry_at:
-        from django.tasks import task_backends
-
         if task_backends[conf.task_backend()].supports_defer:
             _enqueue(
                 list(
@@ -150,7 +148,7 @@ def _check(answer: bytes, record_hash: str) -> dict:
         raise TSAError(result.detail)
     info = response.tst_info
     return {
-        "gen_time": info.gen_time.replace(tzinfo=info.gen_time.tzinfo or datetime.UTC),
+        "gen_time": info.gen_time.replace(tzinfo=info.gen_time.tzinfo or datetime.timezone.utc),
         "serial": format(info.serial_number, "x")[:64],
         "tsa_name": _tsa_name(response)[:255],
     }
@@ -236,4 +234,4 @@ def obtain_timestamps(ids: list[int] | None = None) -> dict:
 
 
 # Same name as the function: workers find the task by its import path.
-obtain_timestamps = Task(func=obtain_timestamps, backend=conf.task_backend())  # type: ignore[assignment]
+obtain_timestamps = make_task(obtain_timestamps, backend=conf.task_backend())  # type: ignore[assignment]
