@@ -190,4 +190,16 @@ def test_a_worker_killed_mid_delivery_loses_and_duplicates_nothing(stack, person
     assert set(received.values()) == {2} and len(received) == everyone, received
     survivor = "db_worker2" if killed == "db_worker1" else "db_worker1"
     assert stack.procs[survivor].poll() is None
-    assert re.search(r"SUCCESSFUL", stack.log(survivor))
+    # And it did the work: a finished task carries its worker id (the rows are marked
+    # sent before the task itself is, hence the wait).
+    worker_id = re.search(r"worker_id=(\S+)", stack.log(survivor)).group(1)
+
+    def survivor_finished_a_task():
+        return stack.run_python(
+            "from django_tasks_db.models import DBTaskResult\n"
+            "result = DBTaskResult.objects.filter(\n"
+            f"    status='SUCCESSFUL', worker_ids__contains=[{worker_id!r}]\n"
+            ").exists()"
+        )
+
+    assert _wait(survivor_finished_a_task, 30), stack.log(survivor)
