@@ -21,21 +21,29 @@ def _when(value) -> str:
     return value[:19].replace("T", " ") + " (Europe/Warsaw)"
 
 
-def render(data: dict) -> bytes:
+def new_page(title: str, firm: str):
+    """An A4 receipt page with the Polish-capable font, the title and the firm's name;
+    shared by the delivery and the upload receipt."""
     from fpdf import FPDF
 
+    pdf = FPDF(format="A4")
+    pdf.set_title(title)
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 6, firm, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    return pdf
+
+
+def render(data: dict) -> bytes:
+
     with translation.override("pl"):
-        pdf = FPDF(format="A4")
-        pdf.set_title(_("Delivery receipt"))
-        pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        pdf.set_auto_page_break(True, margin=15)
-        pdf.add_page()
-        pdf.set_font("DejaVu", "B", 16)
-        pdf.multi_cell(0, 9, _("Delivery receipt"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("DejaVu", "", 10)
-        pdf.multi_cell(0, 6, data["firm"], new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(3)
+        pdf = new_page(_("Delivery receipt"), data["firm"])
         item = data["item"]
         size = item["size"]
         rows = [

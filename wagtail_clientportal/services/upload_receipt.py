@@ -8,16 +8,13 @@ stays the same after the portal or the person is deleted.
 
 from __future__ import annotations
 
-import hashlib
-
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import conf
 from ..models import Upload
-from .delivery import canonical_bytes
-from .receipt_pdf import FONTS, _when
-from .receipt_record import _time, to_json  # noqa: F401  (to_json: one JSON format)
+from .receipt_pdf import _when, new_page
+from .receipt_record import _time, digest_of, to_json  # noqa: F401  (one JSON format, one digest)
 
 RECEIPT_TYPE = "wagtail-clientportal/upload-receipt"
 
@@ -53,26 +50,9 @@ def build(upload: Upload) -> dict:
     return data
 
 
-def digest_of(data: dict) -> str:
-    body = {key: value for key, value in data.items() if key != "digest"}
-    return hashlib.sha256(canonical_bytes(body)).hexdigest()
-
-
 def render(data: dict) -> bytes:
-    from fpdf import FPDF
-
     with translation.override("pl"):
-        pdf = FPDF(format="A4")
-        pdf.set_title(_("Receipt of sent files"))
-        pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        pdf.set_auto_page_break(True, margin=15)
-        pdf.add_page()
-        pdf.set_font("DejaVu", "B", 16)
-        pdf.multi_cell(0, 9, _("Receipt of sent files"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("DejaVu", "", 10)
-        pdf.multi_cell(0, 6, data["firm"], new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(3)
+        pdf = new_page(_("Receipt of sent files"), data["firm"])
         rows = [
             (_("Client"), data["client"]),
             (_("Client portal"), data["portal"]["name"]),
