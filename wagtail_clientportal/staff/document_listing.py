@@ -10,7 +10,6 @@ one correlated subquery in the listing's query: no query per row.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import path
@@ -19,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.documents.views import documents
 
-from ..models import Portal, Share
+from ..models import Share
+from .filter_choosers import portal_filter
 
 
 def _active_shares_of_document():
@@ -48,12 +48,7 @@ class SharedDocumentsFilterSet(documents.DocumentsFilterSet):
         method="filter_shared",
         empty_label=_("Any"),
     )
-    shared_portal = django_filters.ModelChoiceFilter(
-        label=_("Shared on the portal"),
-        queryset=Portal.objects.select_related("client").order_by("client__name", "name"),
-        method="filter_shared_portal",
-        widget=forms.Select,
-    )
+    shared_portal = portal_filter(label=_("Shared on the portal"), method="filter_shared_portal")
 
     class Meta(documents.DocumentsFilterSet.Meta):
         pass

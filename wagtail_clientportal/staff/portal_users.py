@@ -26,13 +26,14 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from .. import services
-from ..models import Client, Portal, PortalUser
+from ..models import Client, PortalUser
 from ..notifications import last_bounced_user_ids
 from ..permissions import is_staff_login
 from ..services.notifications import may_see_outbox
 from . import roles
 from .base import Refuse403Mixin
 from .card import ClientCardMixin, PortalPageMixin
+from .filter_choosers import client_filter, portal_filter
 from .forms import PortalUserForm
 from .paginator import CountingPaginator
 from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
@@ -70,12 +71,8 @@ def status_q(status: str, today) -> Q:
 
 
 class PortalUserFilterSet(WagtailFilterSet):
-    client = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Client"), queryset=Client.objects.all()
-    )
-    portals = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Client portal"), queryset=Portal.objects.select_related("client")
-    )
+    client = client_filter()
+    portals = portal_filter("portals")
     status = django_filters.ChoiceFilter(
         label=gettext_lazy("Status"), choices=list(STATUS_LABELS.items()), method="filter_status"
     )

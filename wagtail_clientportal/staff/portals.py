@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from functools import partial
 
-import django_filters
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -30,6 +29,7 @@ from .base import Refuse403Mixin, StaffView
 from .card import ClientCardMixin, PortalPageMixin
 from .counts import count_of
 from .delivery import DeliveryStatusMixin
+from .filter_choosers import client_filter
 from .forms import PortalForm
 from .history import access_summary
 from .paginator import CountingPaginator
@@ -53,9 +53,7 @@ def with_counts(queryset):
 
 
 class PortalFilterSet(WagtailFilterSet):
-    client = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Client"), queryset=Client.objects.all()
-    )
+    client = client_filter()
 
     class Meta:
         model = Portal
