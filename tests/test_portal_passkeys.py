@@ -484,3 +484,20 @@ def test_state_is_timestamped(client, member_with_email, authenticator):
     post_json(client, "passkey_register_begin")
     stored = client.session["clientportal_passkey_register_state"]
     assert abs(stored["at"] - time.time()) < 5
+
+
+def test_the_login_pages_button_asks_for_the_passkey_alone(
+    client, settings, member_with_email, portal_a, authenticator
+):
+    """A password step left pending in the browser does not turn it into a second factor."""
+    authenticator.install(member_with_email.user)
+    password_step(client, member_with_email.user)
+    response = passkey_step(client, authenticator, {"alone": True})
+    assert response.json()["code"] == passkeys.PASSKEY_LOGIN_DISABLED
+    settings.WAGTAILCLIENTPORTAL_PASSKEY_LOGIN = True
+    target = f"/portal/p/{portal_a.pk}/invoices/"
+    response = passkey_step(client, authenticator, {"alone": True, "next": target})
+    assert response.json() == {"redirect": target}
+    client.post(reverse("wagtail_clientportal:logout"))
+    response = passkey_step(client, authenticator, {"alone": True, "next": "https://evil.example/"})
+    assert response.json() == {"redirect": URL["choose"]}

@@ -93,10 +93,14 @@ class JsonView(View):
 
 
 class LoginBeginView(JsonView):
-    """After the password: the pending person's passkeys. Without one: passkey-only login."""
+    """After the password: the pending person's passkeys. Otherwise (or ``{"alone": true}``,
+    the login page's button): a passkey-only login, if the firm allows it."""
 
     def post(self, request):
-        user = session.load(request, session.PENDING_LOGIN)
+        body = _body(request)
+        # The login page's button asks for the passkey alone, even with a password step
+        # left pending in this browser; the code page's button is the second factor.
+        user = None if body.get("alone") else session.load(request, session.PENDING_LOGIN)
         if user is None:
             if not conf.passkey_login():
                 raise passkeys.PasskeyError(passkeys.PASSKEY_LOGIN_DISABLED)
@@ -108,7 +112,7 @@ class LoginBeginView(JsonView):
         request.session[AUTH_STATE] = {
             "state": state,
             "uid": str(user.pk) if user else "",
-            "next": _safe_next(request, _body(request).get(NEXT)) if user is None else None,
+            "next": _safe_next(request, body.get(NEXT)) if user is None else None,
             "at": int(time.time()),
         }
         return JsonResponse(options)

@@ -100,8 +100,10 @@
     busy = true;
     button.setAttribute("aria-busy", "true");
     say(button.getAttribute("data-working"));
-    var next = button.getAttribute("data-next");
-    post(button.getAttribute("data-begin"), next ? { next: next } : {})
+    var begin = {};
+    if (button.hasAttribute("data-alone")) { begin.alone = true; }
+    if (button.getAttribute("data-next")) { begin.next = button.getAttribute("data-next"); }
+    post(button.getAttribute("data-begin"), begin)
       .then(ceremony)
       .then(function (credential) {
         return post(button.getAttribute("data-complete"), { credential: answer(credential) });
