@@ -501,3 +501,35 @@ def test_the_login_pages_button_asks_for_the_passkey_alone(
     client.post(reverse("wagtail_clientportal:logout"))
     response = passkey_step(client, authenticator, {"alone": True, "next": "https://evil.example/"})
     assert response.json() == {"redirect": URL["choose"]}
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {},
+        {"id": 1, "rawId": None},
+        {"id": "AA", "rawId": "AA", "type": "public-key", "response": "x"},
+        {"id": "!!", "rawId": "!!", "type": "public-key", "response": {}},
+        {
+            "id": "AA",
+            "rawId": "AA",
+            "type": "public-key",
+            "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"},
+        },
+        [],
+    ],
+)
+def test_garbage_answers_are_refused_never_errors(
+    client, settings, member_with_email, authenticator, credential
+):
+    settings.WAGTAILCLIENTPORTAL_PASSKEY_LOGIN = True
+    authenticator.install(member_with_email.user)
+    post_json(client, "passkey_login_begin", {"next": ["not", "a", "string"]})
+    response = post_json(client, "passkey_login_complete", {"credential": credential})
+    assert response.status_code == 400
+    assert response.json()["code"] in (passkeys.NOT_RECOGNISED, passkeys.MALFORMED)
+    password_step(client, member_with_email.user)
+    post_json(client, "passkey_login_begin")
+    response = post_json(client, "passkey_login_complete", {"credential": credential})
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session

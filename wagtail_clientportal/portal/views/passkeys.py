@@ -108,11 +108,12 @@ class LoginBeginView(JsonView):
                 raise passkeys.PasskeyError(passkeys.THROTTLED)
         elif not passkeys.has_passkeys(user):
             raise passkeys.PasskeyError(passkeys.NOT_RECOGNISED)
+        next_url = body.get(NEXT) if user is None else None  # after a password: its own
         options, state = passkeys.begin_authentication(request, user)
         request.session[AUTH_STATE] = {
             "state": state,
             "uid": str(user.pk) if user else "",
-            "next": _safe_next(request, body.get(NEXT)) if user is None else None,
+            "next": _safe_next(request, next_url) if isinstance(next_url, str) else None,
             "at": int(time.time()),
         }
         return JsonResponse(options)
