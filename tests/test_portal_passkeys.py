@@ -533,3 +533,26 @@ def test_garbage_answers_are_refused_never_errors(
     response = post_json(client, "passkey_login_complete", {"credential": credential})
     assert response.status_code == 400
     assert "_auth_user_id" not in client.session
+
+
+def test_adding_and_removing_are_in_the_persons_history(
+    client, member_with_email, portal_b, authenticator
+):
+    from wagtail.models import ModelLogEntry
+
+    from wagtail_clientportal.services import audit
+
+    # One login, portal user of two clients: both records show the change.
+    second = PortalUserFactory(user=member_with_email.user, client=portal_b.client)
+    otp_login(client, member_with_email.user)
+    register(client, authenticator, name="Laptop")
+    added = ModelLogEntry.objects.filter(action=audit.USER_PASSKEY_ADD)
+    assert sorted(int(e.object_id) for e in added) == sorted([member_with_email.pk, second.pk])
+    assert {e.user_id for e in added} == {member_with_email.user.pk}
+    assert all(e.data["passkey"] == "Laptop" for e in added)
+    credential = WebAuthnCredential.objects.get()
+    client.post(remove_url(credential), {"password": PASSWORD})
+    removed = ModelLogEntry.objects.filter(action=audit.USER_PASSKEY_REMOVE)
+    assert removed.count() == 2
+    text = " ".join(str(e.data) for e in ModelLogEntry.objects.all())
+    assert authenticator.credential_id.hex() not in text

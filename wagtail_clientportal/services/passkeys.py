@@ -23,6 +23,7 @@ from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import ResidentKeyRequirement
 
 from .. import conf
+from . import audit
 
 NAME_MAX_LENGTH = 64  # django-otp's Device.name
 
@@ -133,6 +134,7 @@ def complete_registration(request, user, state: dict, data, name: str) -> WebAut
         raise PasskeyError(NOT_RECOGNISED) from None
     credential.name = (name or "").strip()[:NAME_MAX_LENGTH] or str(_("Passkey"))
     credential.save(update_fields=["name"])
+    audit.passkey_changed(user, audit.USER_PASSKEY_ADD, credential.name)
     return credential
 
 
@@ -199,4 +201,5 @@ def remove_passkey(user, credential: WebAuthnCredential) -> None:
     list(WebAuthnCredential.objects.select_for_update().filter(user=user).values_list("pk"))
     if not has_other_second_factor(user, excluding=credential):
         raise PasskeyError(LAST_SECOND_FACTOR)
+    audit.passkey_changed(user, audit.USER_PASSKEY_REMOVE, credential.name)
     credential.delete()
