@@ -112,6 +112,7 @@ def test_add_a_passkey_then_log_in_with_it(passkey_page, settings, screenshot):
     use = page.get_by_role("button", name="Użyj klucza dostępu")
     expect(use).to_be_visible()
     no_violations(page, "code + passkey")
+    screenshot(page, "portal-login-passkey")
     use.click()
     page.wait_for_url(f"**/portal/p/{firm.invoices_portal.pk}/**")
     credential.refresh_from_db()
