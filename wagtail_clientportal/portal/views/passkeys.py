@@ -69,7 +69,8 @@ def _body(request) -> dict:
 def _pop(request, key: str):
     """Take a ceremony's state out of the session, saved at once: it is never used twice."""
     value = request.session.pop(key, None)
-    request.session.save()
+    if value is not None:
+        request.session.save()
     if not isinstance(value, dict) or int(time.time()) - int(value.get("at", 0)) > (
         conf.login_timeout()
     ):
