@@ -556,3 +556,15 @@ def test_adding_and_removing_are_in_the_persons_history(
     assert removed.count() == 2
     text = " ".join(str(e.data) for e in ModelLogEntry.objects.all())
     assert authenticator.credential_id.hex() not in text
+
+
+def test_removing_the_passkey_this_session_was_confirmed_with(
+    client, member_with_email, authenticator
+):
+    """The session's second factor is gone: it is no longer verified, login again."""
+    credential = authenticator.install(member_with_email.user)
+    password_step(client, member_with_email.user)
+    assert passkey_step(client, authenticator).status_code == 200
+    response = client.post(remove_url(credential), {"password": PASSWORD})
+    assert response["Location"] == URL["account"]
+    assert client.get(URL["account"])["Location"].startswith(URL["login"])
