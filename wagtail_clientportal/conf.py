@@ -83,6 +83,11 @@ Setting                                     Default
                                             throttling (must be shared by all processes)
 ``WAGTAILCLIENTPORTAL_LOGIN_TIMEOUT``       ``600`` seconds between the password and the
                                             one-time code step
+``WAGTAILCLIENTPORTAL_PASSKEY_LOGIN``      ``False``: a person with a passkey may also log
+                                            in with the passkey alone (no password; the
+                                            passkey with its PIN or biometrics is two
+                                            factors). Off: a passkey is a second factor
+                                            after the password only
 ``WAGTAILCLIENTPORTAL_PAGE_SIZE``           ``25`` items per portal page
 ``WAGTAILCLIENTPORTAL_SESSION_IDLE_TIMEOUT`` ``30 * 60`` seconds without a request before
                                             a verified portal session ends
@@ -262,6 +267,10 @@ def throttle_cache() -> str:
 
 def login_timeout() -> int:
     return int(_get("LOGIN_TIMEOUT", 600))
+
+
+def passkey_login() -> bool:
+    return bool(_get("PASSKEY_LOGIN", False))
 
 
 def page_size() -> int:

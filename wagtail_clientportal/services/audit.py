@@ -39,6 +39,8 @@ USER_BLOCK = f"{PREFIX}.portal_user.block"
 USER_UNBLOCK = f"{PREFIX}.portal_user.unblock"
 USER_DELETE = f"{PREFIX}.portal_user.delete"
 USER_ACTIVATION = f"{PREFIX}.portal_user.resend_activation"
+USER_PASSKEY_ADD = f"{PREFIX}.portal_user.passkey_add"
+USER_PASSKEY_REMOVE = f"{PREFIX}.portal_user.passkey_remove"
 SHARE = f"{PREFIX}.share"
 REVOKE = f"{PREFIX}.revoke"
 VERSION_SNAPSHOT = f"{PREFIX}.version.snapshot"
@@ -71,6 +73,8 @@ _ACTIONS = {
         _("Portal user: activation email sent again"),
         _("Sent the activation email again"),
     ),
+    USER_PASSKEY_ADD: (_("Portal user: passkey added"), _("Added a passkey")),
+    USER_PASSKEY_REMOVE: (_("Portal user: passkey removed"), _("Removed a passkey")),
     SHARE: (_("Client portal: items shared"), None),
     REVOKE: (_("Client portal: shares revoked"), None),
     VERSION_SNAPSHOT: (_("Document version: pinned"), _("Pinned a document version")),
@@ -191,6 +195,17 @@ def portal_deleted(actor, portal, plan) -> None:
 def portal_user_logged(actor, portal_user, action: str, **extra) -> None:
     kwargs = {"deleted": True} if action == USER_DELETE else {}
     log(portal_user, action, actor, portal_user_data(portal_user, **extra), **kwargs)
+
+
+def passkey_changed(login, action: str, passkey_name: str) -> None:
+    """The person added or removed a passkey themselves: on each of their ``PortalUser``
+    rows (one login may belong to several clients), the login as the actor."""
+    from ..models import PortalUser
+
+    portal_users = PortalUser.objects.filter(user=login).select_related("client")
+    log_many(
+        ((pu, portal_user_data(pu, passkey=passkey_name)) for pu in portal_users), action, login
+    )
 
 
 def portal_users_blocked(actor, portal_users, blocked: bool) -> None:
