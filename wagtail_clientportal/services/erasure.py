@@ -44,6 +44,8 @@ from .person_export import Person
 from .users import delete_portal_users_rows, delete_unused_logins
 
 PSEUDONYM_DOMAIN = "erased.invalid"  # RFC 2606: never a deliverable address
+#: Keys of the package's audit payloads that hold a person's name or address.
+PERSONAL_KEYS = frozenset({"name", "email", "recipient", "first_name", "last_name"})
 
 
 @dataclass
@@ -150,15 +152,17 @@ def _pseudonymise_log(ids, login_id, names, old_email, name, email) -> int:
     )
     old = {s.casefold() for s in (*names, old_email) if s}
 
-    def scrub(value):
+    def scrub(value, personal=False):
+        # By key (the payloads' "name", "email", "recipient", an edit's old and new
+        # name) and by value (the current name and address anywhere else).
         if isinstance(value, str):
-            if value.casefold() in old:
+            if personal or value.casefold() in old:
                 return email if "@" in value else name
             return value
         if isinstance(value, list):
-            return [scrub(v) for v in value]
+            return [scrub(v, personal) for v in value]
         if isinstance(value, dict):
-            return {k: scrub(v) for k, v in value.items()}
+            return {k: scrub(v, personal or k in PERSONAL_KEYS) for k, v in value.items()}
         return value
 
     changed = []
