@@ -235,3 +235,9 @@ def test_the_ado_role_has_the_permission():
 
     assert roles.MANAGE_PERSONAL_DATA in roles.ROLES["ADO"]
     assert roles.MANAGE_PERSONAL_DATA not in roles.ROLES["Administrator"]
+
+
+def test_the_edit_page_header_offers_the_export_to_the_dpo(client, dpo, member):
+    client.force_login(dpo)
+    page = client.get(reverse("clientportal_portal_users:edit", args=[member.pk]))
+    assert page.status_code == 200 and _url(member) in page.content.decode()
