@@ -147,6 +147,21 @@ Setting                                     Default
                                             location, e.g. ``{"/srv/private":
                                             "/_private/"}``; files elsewhere stream
 ``WAGTAILCLIENTPORTAL_PRESIGNED_LIFETIME``  ``60`` seconds a signed URL stays valid
+``WAGTAILCLIENTPORTAL_RETENTION_ACCESS_EVENTS_DAYS`` ``6 * 365``: access events
+                                            older than this are deleted by
+                                            ``clientportal_enforce_retention``
+                                            (``None``: kept for ever)
+``WAGTAILCLIENTPORTAL_RETENTION_NOTIFICATIONS_DAYS`` ``365``: finished outbox rows
+                                            (sent, failed, bounced, …) older than
+                                            this are deleted (``None``: kept)
+``WAGTAILCLIENTPORTAL_RETENTION_EXPORTS_DAYS`` ``7``: export files kept in the
+                                            private storage under
+                                            ``clientportal/exports/`` are deleted
+                                            after this many days (``None``: kept)
+``WAGTAILCLIENTPORTAL_RETENTION_DELIVERY_DAYS`` ``None``: delivery records are never
+                                            deleted. A number: a portal's whole chain
+                                            goes once its newest record is older,
+                                            never while the portal is on legal hold
 ==========================================  =========================================
 """
 
@@ -359,6 +374,28 @@ def tsa_timeout() -> float:
 
 def tsa_max_attempts() -> int:
     return max(1, int(_get("TSA_MAX_ATTEMPTS", 8)))
+
+
+def _days(name: str, default: int | None) -> int | None:
+    value = _get(name, default)
+    return None if value is None else max(0, int(value))
+
+
+def retention_access_events_days() -> int | None:
+    return _days("RETENTION_ACCESS_EVENTS_DAYS", 6 * 365)
+
+
+def retention_notifications_days() -> int | None:
+    return _days("RETENTION_NOTIFICATIONS_DAYS", 365)
+
+
+def retention_exports_days() -> int | None:
+    return _days("RETENTION_EXPORTS_DAYS", 7)
+
+
+def retention_delivery_days() -> int | None:
+    """``None`` (the default): delivery records, the firm's evidence, are never deleted."""
+    return _days("RETENTION_DELIVERY_DAYS", None)
 
 
 MIB = 1024 * 1024

@@ -75,6 +75,16 @@ class Portal(models.Model):
         blank=True,
         help_text=_("Shown to the client above the form, e.g. which document to send."),
     )
+    # A legal hold (a dispute, an authority's request): the retention command never
+    # deletes the portal's delivery records, and the portal cannot be deleted.
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_(
+            "While set, the portal's delivery records are kept whatever the retention "
+            "settings, and the portal cannot be deleted."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -148,7 +158,14 @@ class PortalUser(models.Model):
                 fields=["user", "client"], name="clientportal_portaluser_unique"
             )
         ]
-        permissions = [("manage_portal_users", _("Can create and delete portal users"))]
+        permissions = [
+            ("manage_portal_users", _("Can create and delete portal users")),
+            # RODO: the data-protection officer's permission (export, erase, legal hold).
+            (
+                "manage_personal_data",
+                _("Can export and erase a person's data and set legal holds (RODO)"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.client.name})"

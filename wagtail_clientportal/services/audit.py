@@ -46,6 +46,9 @@ REVOKE = f"{PREFIX}.revoke"
 VERSION_SNAPSHOT = f"{PREFIX}.version.snapshot"
 RECEIPT_CONFIRM = f"{PREFIX}.receipt.confirm"
 NOTIFICATION_RESEND = f"{PREFIX}.notification.resend"
+PERSON_EXPORT = f"{PREFIX}.portal_user.rodo_export"
+PERSON_ERASE = f"{PREFIX}.portal_user.rodo_erase"
+PORTAL_LEGAL_HOLD = f"{PREFIX}.portal.legal_hold"
 
 
 def _count_message(singular: str, plural: str, key: str):
@@ -80,6 +83,15 @@ _ACTIONS = {
     VERSION_SNAPSHOT: (_("Document version: pinned"), _("Pinned a document version")),
     RECEIPT_CONFIRM: (_("Client portal: receipt confirmed"), _("Receipt confirmed by the client")),
     NOTIFICATION_RESEND: (_("Notification: sent again"), _("Queued the notification again")),
+    PERSON_EXPORT: (
+        _("Portal user: personal data exported (RODO)"),
+        _("Exported the person's data (RODO)"),
+    ),
+    PERSON_ERASE: (
+        _("Portal user: personal data erased (RODO)"),
+        _("Erased the person's data (RODO)"),
+    ),
+    PORTAL_LEGAL_HOLD: (_("Client portal: legal hold changed"), _("Changed the legal hold")),
 }
 
 _COUNTED = {
@@ -315,3 +327,28 @@ def notifications_resent(actor, notifications) -> None:
         for n in notifications
     )
     log_many(entries, NOTIFICATION_RESEND, actor)
+
+
+def person_exported(actor, portal_user, membership_ids) -> None:
+    log(
+        portal_user,
+        PERSON_EXPORT,
+        actor,
+        portal_user_data(portal_user, portal_user_ids=list(membership_ids)),
+    )
+
+
+def person_erased(actor, portal_user, pseudonym: str, counts: dict) -> None:
+    """Logged under the pseudonym: the entry never holds the erased name or address."""
+    log(
+        portal_user,
+        PERSON_ERASE,
+        actor,
+        {"portal_user_id": portal_user.pk, "pseudonym": pseudonym, **counts},
+        title=pseudonym,
+        deleted=True,
+    )
+
+
+def legal_hold_changed(actor, portal) -> None:
+    log(portal, PORTAL_LEGAL_HOLD, actor, portal_data(portal, legal_hold=portal.legal_hold))

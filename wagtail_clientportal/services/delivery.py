@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -64,8 +65,31 @@ def _value(value):
     return value
 
 
+#: The person's data on a record. Since 0015 the hash covers them only through
+#: ``person_digest`` (a salted SHA-256 of the four), so an erasure can replace them and
+#: forget the salt while every hash, link and timestamp token stays valid.
+PERSONAL_FIELDS = ("user_email", "user_name", "ip_address", "user_agent")
+
+
+def person_digest(salt: str, values: dict) -> str:
+    """SHA-256 of the salt and the person's four values: without the salt, the digest
+    of a pseudonymised record cannot be matched against a guessed email."""
+    data = {"salt": salt, **{name: values.get(name) for name in PERSONAL_FIELDS}}
+    return hashlib.sha256(canonical_bytes(data)).hexdigest()
+
+
+def person_values(event: DeliveryEvent) -> dict:
+    return {name: _value(getattr(event, name)) for name in PERSONAL_FIELDS}
+
+
 def canonical_fields(event: DeliveryEvent) -> dict:
-    return {name: _value(getattr(event, name)) for name in HASHED_FIELDS}
+    if not event.person_digest:  # written before 0015: the values themselves
+        return {name: _value(getattr(event, name)) for name in HASHED_FIELDS}
+    fields = {
+        name: _value(getattr(event, name)) for name in HASHED_FIELDS if name not in PERSONAL_FIELDS
+    }
+    fields["person_digest"] = event.person_digest
+    return fields
 
 
 def canonical_bytes(data: dict) -> bytes:
@@ -130,6 +154,8 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
                 )
                 # As the database will store it (IPv6 compressed): the hash must match later.
                 event.ip_address = _IP_FIELD.get_prep_value(event.ip_address)
+                event.person_salt = secrets.token_hex(16)
+                event.person_digest = person_digest(event.person_salt, person_values(event))
                 event.record_hash = record_hash(event)
                 event.save(force_insert=True)
                 timestamps.schedule(event)  # optional; a task asks the TSA after commit
@@ -237,6 +263,11 @@ class ChainReport:
     portal_id: int
     records: int = 0
     problems: list[str] = field(default_factory=list)
+    # Records whose person was erased (RODO): hash and links verified, the person's
+    # values replaced by a pseudonym. ``legacy_pseudonymised``: such records written
+    # before 0015, whose own content can no longer be recomputed (links still checked).
+    pseudonymised: int = 0
+    legacy_pseudonymised: list[int] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -258,8 +289,18 @@ def verify_chain(portal_id: int) -> ChainReport:
             report.problems.append(f"missing records before #{event.seq}")
         if event.prev_hash != expected_prev:
             report.problems.append(f"#{event.seq}: link to the previous record broken")
-        if record_hash(event) != event.record_hash:
+        if event.pseudonymised_at is not None:
+            report.pseudonymised += 1
+        if event.pseudonymised_at is not None and not event.person_digest:
+            report.legacy_pseudonymised.append(event.seq)
+        elif record_hash(event) != event.record_hash:
             report.problems.append(f"#{event.seq}: contents altered")
+        elif (
+            event.person_digest
+            and event.pseudonymised_at is None
+            and person_digest(event.person_salt, person_values(event)) != event.person_digest
+        ):
+            report.problems.append(f"#{event.seq}: the person's data altered")
         expected_prev, expected_seq = event.record_hash, event.seq + 1
     return report
 

@@ -36,6 +36,7 @@ from .card import ClientCardMixin, PortalPageMixin
 from .filter_choosers import client_filter, portal_filter
 from .forms import PortalUserForm
 from .paginator import CountingPaginator
+from .person_data import PersonEraseView, may_manage_personal_data, person_export_zip
 from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
 STATUS_LABELS = {
@@ -109,6 +110,26 @@ class EmailColumn(Column):
 class PortalsColumn(Column):
     def get_value(self, instance):
         return ", ".join(p.name for p in instance.portals.all()) or "—"
+
+
+def person_data_buttons(user, portal_user, button_class) -> list:
+    """The RODO export and erasure, for the data-protection officer only."""
+    if not may_manage_personal_data(user):
+        return []
+    return [
+        button_class(
+            _("Export personal data (RODO)"),
+            url=reverse("clientportal_portal_users:rodo_export", args=[portal_user.pk]),
+            icon_name="download",
+            priority=40,
+        ),
+        button_class(
+            _("Erase personal data (RODO)"),
+            url=reverse("clientportal_portal_users:erase", args=[portal_user.pk]),
+            icon_name="bin",
+            priority=41,
+        ),
+    ]
 
 
 def action_url(action: str, *portal_users, next_url: str = "") -> str:
@@ -194,8 +215,9 @@ class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
         return f"{url}?{urlencode(query)}"
 
     def get_list_more_buttons(self, instance):
+        rodo = person_data_buttons(self.request.user, instance, MenuItem)
         if not self.user_has_permission("change"):
-            return []
+            return rodo
         next_url = self.index_url
         buttons = [
             MenuItem(
@@ -232,7 +254,7 @@ class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
                     priority=30,
                 )
             )
-        return buttons
+        return buttons + rodo
 
     @cached_property
     def add_item_label(self):
@@ -405,7 +427,7 @@ class PortalUserEditView(PortalUserFormMixin, generic.EditView):
                     priority=30,
                 )
             )
-        return buttons
+        return buttons + person_data_buttons(self.request.user, pu, Button)
 
 
 class PortalUserDeleteView(ServiceDeleteMixin, generic.DeleteView):
@@ -476,7 +498,7 @@ class PortalUserViewSet(ModelViewSet):
         return PortalUserForm
 
     def get_permissions_to_register(self):
-        return roles.package_permissions("manage_portal_users")
+        return roles.package_permissions("manage_portal_users", "manage_personal_data")
 
     def scoped_index(self, scope, **kwargs):
         view_class = {"client": ClientUsersView, "portal": PortalUsersView}[scope]
@@ -496,6 +518,12 @@ class PortalUserViewSet(ModelViewSet):
                 "portal/<int:portal_pk>/results/",
                 self.scoped_index("portal", results_only=True),
                 name="portal_results",
+            ),
+            path("<int:pk>/rodo.zip", person_export_zip, name="rodo_export"),
+            path(
+                "<int:pk>/erase/",
+                self.construct_view(PersonEraseView, **self.get_delete_view_kwargs()),
+                name="erase",
             ),
         ]
 

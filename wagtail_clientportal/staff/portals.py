@@ -114,7 +114,23 @@ def _save_uploads_switch(actor, portal, data):
     )
 
 
-class PortalCreateView(ServiceFormMixin, generic.CreateView):
+def _save_legal_hold(actor, portal, data):
+    """Only when the form offered the field (``manage_personal_data``); logged on change."""
+    from ..services import retention
+
+    if "legal_hold" in data:
+        portal = retention.set_legal_hold(actor, portal, data["legal_hold"])
+    return portal
+
+
+class PortalFormKwargsMixin:
+    """The form hides the legal hold from staff who may not set it."""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "for_user": self.request.user}
+
+
+class PortalCreateView(PortalFormKwargsMixin, ServiceFormMixin, generic.CreateView):
     """ "+ Dodaj panel klienta" on the card: ``?client=<pk>`` says whose."""
 
     error_fields = PORTAL_ERRORS
@@ -148,7 +164,8 @@ class PortalCreateView(ServiceFormMixin, generic.CreateView):
         portal = services.create_portal(
             self.request.user, self.get_client(), data["name"], data["description"]
         )
-        return _save_uploads_switch(self.request.user, portal, data)
+        portal = _save_uploads_switch(self.request.user, portal, data)
+        return _save_legal_hold(self.request.user, portal, data)
 
     def get_success_url(self):
         return reverse("clientportal_portals:client", args=[self.get_client().pk])
@@ -164,7 +181,7 @@ class PortalCreateView(ServiceFormMixin, generic.CreateView):
         ]
 
 
-class PortalEditView(ServiceFormMixin, generic.EditView):
+class PortalEditView(PortalFormKwargsMixin, ServiceFormMixin, generic.EditView):
     """Rename a portal (and change its description) through ``services.rename_portal``."""
 
     error_fields = PORTAL_ERRORS
@@ -183,7 +200,8 @@ class PortalEditView(ServiceFormMixin, generic.EditView):
         portal = services.rename_portal(
             self.request.user, portal, data["name"], data["description"]
         )
-        return _save_uploads_switch(self.request.user, portal, data)
+        portal = _save_uploads_switch(self.request.user, portal, data)
+        return _save_legal_hold(self.request.user, portal, data)
 
     def get_success_url(self):
         return reverse("clientportal_portals:client", args=[self.object.client_id])
