@@ -3,10 +3,11 @@
 URL names (namespace ``wagtail_clientportal``): ``login`` (the portal's root), ``login_code``,
 ``logout``, ``choose``, ``activate``, ``setup``, ``setup_verify``, ``password_reset``,
 ``password_reset_confirm``, ``account``, ``password_change``, ``account_totp``,
-``backup_codes``, ``logout_everywhere``, ``portal``, ``section`` (``documents`` or
-``invoices``), ``item``, ``confirm_receipt`` (POST only), ``receipt`` (``pdf`` or ``json``) and
-``download`` (``?inline=1`` to open PDFs and images in place), ``zip`` (``?section=…`` or
-``?share=…&share=…``), ``upload`` (the client's files to the firm) and ``upload_receipt``
+``account_notifications``, ``backup_codes``, ``logout_everywhere``, ``portal``, ``section``
+(``documents`` or ``invoices``), ``item``, ``confirm_receipt`` (POST only), ``receipt``
+(``pdf`` or ``json``) and ``download`` (``?inline=1`` to open PDFs and images in place),
+``zip`` (POST only: ``section=…`` or ``share=…&share=…``), ``upload`` (the client's files to
+the firm) and ``upload_receipt``
 (``pdf`` or ``json``).
 Every page of a portal checks DESIGN rule 9 against the database on each request, and
 every URL under the include (unknown ones too) goes through ``guard.portal_view``: session
@@ -23,6 +24,7 @@ from .views import (
     login,
     pages,
     password_reset,
+    preferences,
     receipts,
     uploads,
     zip,
@@ -48,6 +50,11 @@ urlpatterns = [
     path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
     path("account/authenticator/", account.TotpSetupView.as_view(), name="account_totp"),
     path("account/backup-codes/", account.BackupCodesView.as_view(), name="backup_codes"),
+    path(
+        "account/notifications/",
+        preferences.NotificationPreferenceView.as_view(),
+        name="account_notifications",
+    ),
     path(
         "account/logout-everywhere/",
         account.LogoutEverywhereView.as_view(),

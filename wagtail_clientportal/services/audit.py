@@ -39,6 +39,7 @@ USER_BLOCK = f"{PREFIX}.portal_user.block"
 USER_UNBLOCK = f"{PREFIX}.portal_user.unblock"
 USER_DELETE = f"{PREFIX}.portal_user.delete"
 USER_ACTIVATION = f"{PREFIX}.portal_user.resend_activation"
+USER_NOTIFICATION_PREFERENCE = f"{PREFIX}.portal_user.notification_preference"
 SHARE = f"{PREFIX}.share"
 REVOKE = f"{PREFIX}.revoke"
 VERSION_SNAPSHOT = f"{PREFIX}.version.snapshot"
@@ -70,6 +71,10 @@ _ACTIONS = {
     USER_ACTIVATION: (
         _("Portal user: activation email sent again"),
         _("Sent the activation email again"),
+    ),
+    USER_NOTIFICATION_PREFERENCE: (
+        _("Portal user: notification preference changed"),
+        _("Changed how the person is told about new items"),
     ),
     SHARE: (_("Client portal: items shared"), None),
     REVOKE: (_("Client portal: shares revoked"), None),
@@ -191,6 +196,15 @@ def portal_deleted(actor, portal, plan) -> None:
 def portal_user_logged(actor, portal_user, action: str, **extra) -> None:
     kwargs = {"deleted": True} if action == USER_DELETE else {}
     log(portal_user, action, actor, portal_user_data(portal_user, **extra), **kwargs)
+
+
+def notification_preference_changed(user, portal_users, old: dict, new: str) -> None:
+    """The person's own choice, on each membership (each client's history shows it)."""
+    log_many(
+        ((pu, portal_user_data(pu, old=old[pu.pk], new=new)) for pu in portal_users),
+        USER_NOTIFICATION_PREFERENCE,
+        user,
+    )
 
 
 def portal_users_blocked(actor, portal_users, blocked: bool) -> None:

@@ -77,7 +77,7 @@ class Command(BaseCommand):
             cutoff = timezone.now() - datetime.timedelta(days=prune_days)
             pruned, _ = (
                 Notification.objects.filter(created_at__lt=cutoff)
-                .exclude(status__in=[Status.QUEUED, Status.SENDING])
+                .exclude(status__in=[Status.QUEUED, Status.SENDING, Status.HELD])
                 .delete()
             )
             self.stdout.write(f"pruned: {pruned}")
