@@ -229,3 +229,19 @@ def test_four_workers_at_once_make_one_digest_per_person(editor, portal_a):
     assert len(made) == len(set(made)) == 10
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.user.email for p in people)
     assert not Notification.objects.filter(status=Notification.Status.HELD).exists()
+
+
+def test_a_failed_digest_can_be_sent_again_and_previews_without_links(editor, portal_a, settings):
+    from wagtail_clientportal.notifications.preview import LINK
+
+    _daily(portal_a)
+    _share(editor, [portal_a], 1)
+    [digest_id] = digest.make_digests()
+    row = Notification.objects.get(pk=digest_id)
+    preview = delivery.build_message(row, preview=True)
+    assert str(LINK) in preview.body and "/portal/p/" not in preview.body
+    Notification.objects.filter(pk=digest_id).update(status=Notification.Status.FAILED)
+    assert notifications.requeue_failed(Notification.objects.filter(pk=digest_id)) == [digest_id]
+    delivery.deliver([digest_id])
+    row.refresh_from_db()
+    assert row.status == Notification.Status.SENT

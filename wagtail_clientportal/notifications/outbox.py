@@ -205,7 +205,7 @@ def _title(item) -> str:
 
 #: Kinds that may be sent again. A login code is never stored (its row says only that
 #: one was sent), and the person waiting for it has long since asked for a new one.
-RESENDABLE_KINDS = ("activation", "new_shares", "password_reset")
+RESENDABLE_KINDS = ("activation", "new_shares", "password_reset", "digest")
 
 
 def requeue_failed(notifications, *, enqueue: bool = True) -> list[int]:
