@@ -77,7 +77,9 @@ class Command(BaseCommand):
             cutoff = timezone.now() - datetime.timedelta(days=prune_days)
             pruned, _ = (
                 Notification.objects.filter(created_at__lt=cutoff)
-                .exclude(status__in=[Status.QUEUED, Status.SENDING, Status.HELD])
+                .exclude(status__in=[Status.QUEUED, Status.SENDING])
+                # Held for a digest: still owed, unless the person is gone.
+                .exclude(status=Status.HELD, user__isnull=False)
                 .delete()
             )
             self.stdout.write(f"pruned: {pruned}")
