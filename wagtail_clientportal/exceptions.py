@@ -49,6 +49,12 @@ ERRORS = {
     "newer_version_shared": _(
         "A newer version of “%(item)s” is already shared on this portal: revoke it first."
     ),
+    "notification_preference_invalid": _("Choose how to be told about new items."),
+    "zip_nothing_selected": _("Select at least one item to download."),
+    "zip_not_available": _(
+        "Some of the selected items are not available on this portal (withdrawn, expired "
+        "or never shared here). Nothing was downloaded."
+    ),
 }
 
 

@@ -113,6 +113,12 @@ class Portal(models.Model):
 class PortalUser(models.Model):
     """A person on the client's side; the login itself is a Django user."""
 
+    class NotificationPreference(models.TextChoices):
+        # Login codes, activation, password reset and security emails are never
+        # batched: this choice concerns only emails about newly shared items.
+        IMMEDIATE = "immediate", _("An email for each sharing action")
+        DAILY = "daily", _("One daily digest")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -137,6 +143,14 @@ class PortalUser(models.Model):
         help_text=_("Access ends at the end of this day. Leave empty for no limit."),
     )
     is_blocked = models.BooleanField(_("blocked"), default=False)
+    # Chosen by the person on their account page, for all their memberships at once
+    # (``services.accounts.set_notification_preference``); a new membership copies it.
+    notification_preference = models.CharField(
+        _("notifications of new items"),
+        max_length=10,
+        choices=NotificationPreference.choices,
+        default=NotificationPreference.IMMEDIATE,
+    )
     invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     created_by = models.ForeignKey(

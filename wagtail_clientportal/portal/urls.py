@@ -3,13 +3,14 @@
 URL names (namespace ``wagtail_clientportal``): ``login`` (the portal's root), ``login_code``,
 ``logout``, ``choose``, ``activate``, ``setup``, ``setup_verify``, ``password_reset``,
 ``password_reset_confirm``, ``account``, ``password_change``, ``account_totp``,
-``backup_codes``, ``logout_everywhere``, ``passkey_add``, ``passkey_remove`` and the JSON
-endpoints of the passkey ceremonies (POST only): ``passkey_login_begin``,
-``passkey_login_complete``, ``passkey_register_begin``, ``passkey_register_complete``;
-``portal``, ``section`` (``documents`` or
-``invoices``), ``item``, ``confirm_receipt`` (POST only), ``receipt`` (``pdf`` or ``json``) and
-``download`` (``?inline=1`` to open PDFs and images in place), ``zip`` (``?section=…`` or
-``?share=…&share=…``), ``upload`` (the client's files to the firm) and ``upload_receipt``
+``account_notifications``, ``backup_codes``, ``logout_everywhere``, ``passkey_add``,
+``passkey_remove`` and the JSON endpoints of the passkey ceremonies (POST only):
+``passkey_login_begin``, ``passkey_login_complete``, ``passkey_register_begin``,
+``passkey_register_complete``; ``portal``, ``section`` (``documents`` or ``invoices``),
+``item``, ``confirm_receipt`` (POST only), ``receipt`` (``pdf`` or ``json``) and
+``download`` (``?inline=1`` to open PDFs and images in place), ``zip`` (POST only:
+``section=…`` or ``share=…&share=…``), ``upload`` (the client's files to the firm) and
+``upload_receipt``
 (``pdf`` or ``json``).
 Every page of a portal checks DESIGN rule 9 against the database on each request, and
 every URL under the include (unknown ones too) goes through ``guard.portal_view``: session
@@ -27,6 +28,7 @@ from .views import (
     pages,
     passkeys,
     password_reset,
+    preferences,
     receipts,
     uploads,
     zip,
@@ -73,6 +75,11 @@ urlpatterns = [
         "account/passkeys/<int:passkey_id>/remove/",
         passkeys.PasskeyRemoveView.as_view(),
         name="passkey_remove",
+    ),
+    path(
+        "account/notifications/",
+        preferences.NotificationPreferenceView.as_view(),
+        name="account_notifications",
     ),
     path(
         "account/logout-everywhere/",

@@ -41,6 +41,7 @@ USER_DELETE = f"{PREFIX}.portal_user.delete"
 USER_ACTIVATION = f"{PREFIX}.portal_user.resend_activation"
 USER_PASSKEY_ADD = f"{PREFIX}.portal_user.passkey_add"
 USER_PASSKEY_REMOVE = f"{PREFIX}.portal_user.passkey_remove"
+USER_NOTIFICATION_PREFERENCE = f"{PREFIX}.portal_user.notification_preference"
 SHARE = f"{PREFIX}.share"
 REVOKE = f"{PREFIX}.revoke"
 VERSION_SNAPSHOT = f"{PREFIX}.version.snapshot"
@@ -78,6 +79,10 @@ _ACTIONS = {
     ),
     USER_PASSKEY_ADD: (_("Portal user: passkey added"), _("Added a passkey")),
     USER_PASSKEY_REMOVE: (_("Portal user: passkey removed"), _("Removed a passkey")),
+    USER_NOTIFICATION_PREFERENCE: (
+        _("Portal user: notification preference changed"),
+        _("Changed how the person is told about new items"),
+    ),
     SHARE: (_("Client portal: items shared"), None),
     REVOKE: (_("Client portal: shares revoked"), None),
     VERSION_SNAPSHOT: (_("Document version: pinned"), _("Pinned a document version")),
@@ -217,6 +222,15 @@ def passkey_changed(login, action: str, passkey_name: str) -> None:
     portal_users = PortalUser.objects.filter(user=login).select_related("client")
     log_many(
         ((pu, portal_user_data(pu, passkey=passkey_name)) for pu in portal_users), action, login
+    )
+
+
+def notification_preference_changed(user, portal_users, old: dict, new: str) -> None:
+    """The person's own choice, on each membership (each client's history shows it)."""
+    log_many(
+        ((pu, portal_user_data(pu, old=old[pu.pk], new=new)) for pu in portal_users),
+        USER_NOTIFICATION_PREFERENCE,
+        user,
     )
 
 
