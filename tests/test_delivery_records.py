@@ -20,7 +20,7 @@ from wagtail_clientportal.services.delivery import verify_chain
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
-BIG = bytes(range(256)) * 1024  # 256 KiB: several chunks
+BIG = bytes(range(256)) * (downloads.CHUNK * 3 // 256 + 7)  # several chunks and a short one
 
 
 @pytest.fixture

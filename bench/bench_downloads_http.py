@@ -1,0 +1,186 @@
+"""Portal download throughput over real HTTP: gunicorn (sync workers, as in deploy/)
+on 127.0.0.1, the previous stream and the recorded stream (SHA-256 while streaming,
+a chained delivery record per download) side by side in the same run.
+
+    .venv/bin/python bench/bench_downloads_http.py         # a throw-away SQLite file
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \
+        .venv/bin/python bench/bench_downloads_http.py     # PostgreSQL (test_bench)
+    BENCH_WORKERS=2 .venv/bin/python bench/...              # sync workers per server (1)
+
+Two gunicorn servers of the same project on free ports, one serving downloads with
+the previous stream (bench/_previous_stream.py), one with today's; the same files,
+the same session, requests alternating between them; each request a new connection
+(sync workers close it), the body read to its end in this process. Best of several
+rounds. The database is a throw-away SQLite file both servers share, or with
+``DATABASE_URL`` a PostgreSQL test database (``test_<name>``, created and dropped as
+pytest-django does); files live in a temporary media root; everything is removed at
+the end. What this measures and
+how it differs from bench_downloads.py (the Django test client): README, "Proof of
+delivery", Performance.
+"""
+
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = Path(tempfile.mkdtemp(prefix="clientportal-bench-http-"))
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "tests.settings",
+    "DATABASE_URL": os.environ["DATABASE_URL"]
+    if POSTGRES
+    else f"sqlite:///{WORK / 'bench.sqlite3'}",
+    "CLIENTPORTAL_TEST_MEDIA": str(WORK / "media"),
+    "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCH)]),
+}
+os.environ.update({k: ENV[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+os.environ["CLIENTPORTAL_TEST_MEDIA"] = ENV["CLIENTPORTAL_TEST_MEDIA"]
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+CASES = ((1, 40), (32, 4))  # MiB per file, downloads per round
+ROUNDS = 4
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+BUFFER = bytearray(1024 * 1024)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(stream: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--chdir",
+            str(BENCH),
+            "--control-socket",
+            str(WORK / f"{stream}.ctl"),
+            "--log-level",
+            "warning",
+            "_http_app:application",
+        ],
+        env={**ENV, "BENCH_STREAM": stream},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError(f"gunicorn ({stream}) did not start on port {port}")
+
+
+def download(port: int, path: str, cookie: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("GET", path, headers={"Cookie": cookie})
+    response = connection.getresponse()
+    assert response.status == 200, response.status
+    received = 0
+    view = memoryview(BUFFER)
+    while n := response.readinto(view):
+        received += n
+    connection.close()
+    return received
+
+
+def main() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    if POSTGRES:
+        old_name = connection.creation.create_test_db(verbosity=0, serialize=False)
+        test_name = connection.settings_dict["NAME"]
+        ENV["DATABASE_URL"] = ENV["DATABASE_URL"].rsplit("/", 1)[0] + "/" + test_name
+    else:
+        call_command("migrate", verbosity=0)
+    try:
+        measure()
+    finally:
+        connection.close()
+        if POSTGRES:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+def measure() -> None:
+    from django.core.files.base import ContentFile
+    from django.test import Client as TestClient
+
+    from tests.factories import DocumentFactory, PortalFactory, PortalUserFactory, UserFactory
+    from wagtail_clientportal import services
+    from wagtail_clientportal.models import DeliveryEvent
+    from wagtail_clientportal.test_utils import otp_login
+
+    admin = UserFactory(username="bench@example.com", is_superuser=True)
+    portal = PortalFactory()
+    member = PortalUserFactory(client=portal.client, portals=[portal])
+    login = TestClient()
+    otp_login(login, member.user)
+    cookie = "; ".join(f"{k}={v.value}" for k, v in login.cookies.items())
+    files = []
+    for size_mb, repeat in CASES:
+        body = os.urandom(size_mb * 1024 * 1024)
+        doc = DocumentFactory(file=ContentFile(body, name=f"bench{size_mb}.pdf"))
+        [share] = services.share_items(admin, [portal], [doc]).created
+        files.append((size_mb, repeat, len(body), f"/portal/p/{portal.pk}/file/{share.pk}/"))
+
+    servers = {name: start_server(name) for name in ("previous", "recorded", "inline")}
+    try:
+        database = "PostgreSQL" if POSTGRES else "SQLite file"
+        print(
+            f"gunicorn, {WORKERS} sync worker(s) per server, {database}, 127.0.0.1, "
+            "one connection per download"
+        )
+        for size_mb, repeat, size, path in files:
+            best = {}
+            for name, (_, port) in list(servers.items()) * ROUNDS:
+                start = time.perf_counter()
+                for _ in range(repeat):
+                    assert download(port, path, cookie) == size
+                elapsed = time.perf_counter() - start
+                best[name] = min(best.get(name, float("inf")), elapsed)
+            mib = size_mb * repeat
+            prev, rec = mib / best["previous"], mib / best["recorded"]
+            inl = mib / best["inline"]
+            print(
+                f"{size_mb:>3} MiB × {repeat:<3} previous {prev:7.1f} MiB/s   "
+                f"recorded {rec:7.1f} MiB/s   ratio {rec / prev:.2f}   "
+                f"(hash inline: {inl:7.1f} MiB/s, {inl / prev:.2f})"
+            )
+        recorded = DeliveryEvent.objects.filter(status=DeliveryEvent.Status.COMPLETE)
+        print(f"complete delivery records written: {recorded.count()}")
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+        for process, _ in servers.values():
+            process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
