@@ -11,6 +11,8 @@ from pathlib import Path
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import receipt_signing
+
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 
 
@@ -95,7 +97,7 @@ def render(data: dict) -> bytes:
             new_x="LMARGIN",
             new_y="NEXT",
         )
-        return bytes(pdf.output())
+        return receipt_signing.sign(bytes(pdf.output()))
 
 
 def _timestamp_label(data: dict) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from .. import conf
 from ..models import Upload
+from . import receipt_signing
 from .receipt_pdf import _when, new_page
 from .receipt_record import _time, digest_of, to_json  # noqa: F401  (one JSON format, one digest)
 
@@ -90,4 +91,4 @@ def render(data: dict) -> bytes:
             new_x="LMARGIN",
             new_y="NEXT",
         )
-        return bytes(pdf.output())
+        return receipt_signing.sign(bytes(pdf.output()))
