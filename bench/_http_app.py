@@ -1,6 +1,6 @@
 """The WSGI application the HTTP download bench starts under gunicorn: the test project,
-with the previous (unrecorded) download stream when ``BENCH_STREAM=previous``, the hash
-computed in the sending thread (no pool) when ``BENCH_STREAM=inline``."""
+with the previous (unrecorded) download stream when ``BENCH_STREAM=previous``; else
+recorded, the hash in the sending thread (``inline``) or on the pool (``pool``)."""
 
 import os
 import sys
@@ -17,7 +17,7 @@ if os.environ.get("BENCH_STREAM") == "previous":
     import _previous_stream  # noqa: E402 (bench/ is gunicorn's --chdir)
 
     _previous_stream.install()
-elif os.environ.get("BENCH_STREAM") == "inline":
-    from wagtail_clientportal.services import stream_hash  # noqa: E402
+else:
+    from django.conf import settings  # noqa: E402
 
-    stream_hash.THREADED_MIN = float("inf")
+    settings.WAGTAILCLIENTPORTAL_HASH_THREADS = 2 if os.environ["BENCH_STREAM"] == "pool" else 0

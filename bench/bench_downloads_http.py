@@ -7,16 +7,17 @@ a chained delivery record per download) side by side in the same run.
         .venv/bin/python bench/bench_downloads_http.py     # PostgreSQL (test_bench)
     BENCH_WORKERS=2 .venv/bin/python bench/...              # sync workers per server (1)
 
-Two gunicorn servers of the same project on free ports, one serving downloads with
-the previous stream (bench/_previous_stream.py), one with today's; the same files,
-the same session, requests alternating between them; each request a new connection
-(sync workers close it), the body read to its end in this process. Best of several
-rounds. The database is a throw-away SQLite file both servers share, or with
+Three gunicorn servers of the same project on free ports: one serving downloads with
+the previous stream (bench/_previous_stream.py), two with today's (the hash in the
+sending thread, and on the pool of services/stream_hash.py); the same files, the
+same session, rounds alternating between them; each request a new connection (sync
+workers close it), the body read to its end in this process (a client on the same
+2 cores: it competes with the server for them, as nginx would). Best of several
+rounds. The database is a throw-away SQLite file the servers share, or with
 ``DATABASE_URL`` a PostgreSQL test database (``test_<name>``, created and dropped as
 pytest-django does); files live in a temporary media root; everything is removed at
-the end. What this measures and
-how it differs from bench_downloads.py (the Django test client): README, "Proof of
-delivery", Performance.
+the end. What this measures beside bench_downloads.py (the Django test client, no
+socket): README, "Performance".
 """
 
 import http.client
@@ -50,7 +51,7 @@ import django  # noqa: E402
 
 django.setup()
 
-CASES = ((1, 40), (32, 4))  # MiB per file, downloads per round
+CASES = ((1, 40), (48, 3))  # MiB per file, downloads per round
 ROUNDS = 4
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 BUFFER = bytearray(1024 * 1024)
@@ -150,7 +151,7 @@ def measure() -> None:
         [share] = services.share_items(admin, [portal], [doc]).created
         files.append((size_mb, repeat, len(body), f"/portal/p/{portal.pk}/file/{share.pk}/"))
 
-    servers = {name: start_server(name) for name in ("previous", "recorded", "inline")}
+    servers = {name: start_server(name) for name in ("previous", "inline", "pool")}
     try:
         database = "PostgreSQL" if POSTGRES else "SQLite file"
         print(
@@ -166,12 +167,11 @@ def measure() -> None:
                 elapsed = time.perf_counter() - start
                 best[name] = min(best.get(name, float("inf")), elapsed)
             mib = size_mb * repeat
-            prev, rec = mib / best["previous"], mib / best["recorded"]
-            inl = mib / best["inline"]
+            prev, inl, on_pool = (mib / best[k] for k in ("previous", "inline", "pool"))
             print(
-                f"{size_mb:>3} MiB × {repeat:<3} previous {prev:7.1f} MiB/s   "
-                f"recorded {rec:7.1f} MiB/s   ratio {rec / prev:.2f}   "
-                f"(hash inline: {inl:7.1f} MiB/s, {inl / prev:.2f})"
+                f"{size_mb:>3} MiB × {repeat:<3} previous {prev:7.1f} MiB/s   recorded, "
+                f"hash inline {inl:7.1f} MiB/s (ratio {inl / prev:.2f}), "
+                f"on the pool {on_pool:7.1f} MiB/s (ratio {on_pool / prev:.2f})"
             )
         recorded = DeliveryEvent.objects.filter(status=DeliveryEvent.Status.COMPLETE)
         print(f"complete delivery records written: {recorded.count()}")

@@ -112,6 +112,11 @@ Setting                                     Default
 ``WAGTAILCLIENTPORTAL_TSA_MAX_ATTEMPTS``  ``8``: attempts before a timestamp is
                                             marked failed (first retry after
                                             ``NOTIFY_RETRY_DELAY``, then doubled)
+``WAGTAILCLIENTPORTAL_HASH_THREADS``      ``None``: threads per process that hash a
+                                            streamed download beside its sending (up
+                                            to 4 on more than two cores, else ``0``:
+                                            in the sending thread);
+                                            services/stream_hash.py says why
 ``WAGTAILCLIENTPORTAL_RECEIPT_SIGNING``   ``None`` (off): the firm's certificate for
                                             PAdES signatures of receipt PDFs, a dict
                                             ``{"key": path, "cert": path,
@@ -360,6 +365,10 @@ def tsa_timeout() -> float:
 
 def tsa_max_attempts() -> int:
     return max(1, int(_get("TSA_MAX_ATTEMPTS", 8)))
+
+
+def hash_threads() -> int | None:
+    return _get("HASH_THREADS", None)
 
 
 def receipt_signing() -> dict | None:

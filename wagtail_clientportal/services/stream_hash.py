@@ -9,6 +9,14 @@ has two updates in flight and the digest is the digest of the bytes in the order
 sent. One small executor per process, shared by every download and made again in a
 forked child (a pool's threads do not survive ``fork``); it touches no database and
 no request state, only immutable ``bytes``.
+
+The pool only pays where a core is free while the sender copies bytes to a fast
+local peer. On two cores the peer (nginx, or the bench's client) and the sender
+already use both, and the hand-off made downloads slightly slower in
+bench/bench_downloads*.py; so by default the pool is used only on more than two
+cores (``WAGTAILCLIENTPORTAL_HASH_THREADS`` overrides: ``0`` hashes in the sending
+thread). Over a real network the choice matters little either way: the kernel's
+socket buffer drains to the wire while the next chunk is hashed.
 """
 
 from __future__ import annotations
@@ -18,33 +26,37 @@ import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from .. import conf
+
 #: Below this a thread hand-off (about 20 µs) costs more than it hides: hashed inline.
 THREADED_MIN = 128 * 1024
 #: Hashing is CPU work: more threads than cores would only queue.
 MAX_WORKERS = 4
 
 _lock = threading.Lock()
-_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool: tuple[tuple[int, int], ThreadPoolExecutor] | None = None
 
 
-def _cores() -> int:
-    return os.cpu_count() or 1
+def workers() -> int:
+    """Hashing threads per process: the setting, else up to 4 on more than two cores."""
+    configured = conf.hash_threads()
+    if configured is not None:
+        return max(0, int(configured))
+    cores = os.cpu_count() or 1
+    return min(MAX_WORKERS, cores) if cores > 2 else 0
 
 
-def executor() -> ThreadPoolExecutor:
+def executor(size: int) -> ThreadPoolExecutor:
     """This process's hashing pool (a new one after ``fork``: the pid is part of the key)."""
     global _pool
-    pid = os.getpid()
+    key = (os.getpid(), size)
     pool = _pool
-    if pool is None or pool[0] != pid:
+    if pool is None or pool[0] != key:
         with _lock:
-            if _pool is None or _pool[0] != pid:
+            if _pool is None or _pool[0] != key:
                 _pool = (
-                    pid,
-                    ThreadPoolExecutor(
-                        max_workers=min(MAX_WORKERS, _cores()),
-                        thread_name_prefix="clientportal-sha256",
-                    ),
+                    key,
+                    ThreadPoolExecutor(max_workers=size, thread_name_prefix="clientportal-sha256"),
                 )
             pool = _pool
     return pool[1]
@@ -60,9 +72,10 @@ class StreamHash:
 
     def update(self, data: bytes) -> None:
         self._wait()
-        if len(data) >= THREADED_MIN and _cores() > 1:
+        size = workers() if len(data) >= THREADED_MIN else 0
+        if size:
             try:
-                self._pending = executor().submit(self._hash.update, data)
+                self._pending = executor(size).submit(self._hash.update, data)
                 return
             except RuntimeError:  # the interpreter is shutting down: hash here
                 pass
