@@ -9,6 +9,7 @@ stays the same after the portal or the person is deleted.
 from __future__ import annotations
 
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .. import conf
@@ -59,7 +60,7 @@ def render(data: dict) -> bytes:
             (_("Client portal"), data["portal"]["name"]),
             (_("Sent by"), f"{data['person']['name']} <{data['person']['email']}>"),
             (_("Received at"), _when(data["received_at"])),
-            (_("IP address"), data["ip_address"] or "—"),
+            (capfirst(_("IP address")), data["ip_address"] or "—"),
             (_("Note"), data["note"] or "—"),
         ]
         for label, value in rows:
