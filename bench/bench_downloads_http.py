@@ -97,6 +97,18 @@ def start_server(stream: str) -> tuple[subprocess.Popen, int]:
     raise RuntimeError(f"gunicorn ({stream}) did not start on port {port}")
 
 
+def server_cpu(master_pid: int) -> float:
+    """CPU seconds (user + system, every thread) used so far by a server's workers: on a
+    machine shared with other work the wall clock varies with their load, this less."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for task in Path(f"/proc/{master_pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def download(port: int, path: str, cookie: str) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port)
     connection.request("GET", path, headers={"Cookie": cookie})
@@ -159,19 +171,27 @@ def measure() -> None:
             "one connection per download"
         )
         for size_mb, repeat, size, path in files:
-            best = {}
-            for name, (_, port) in list(servers.items()) * ROUNDS:
+            best, cpu = {}, {}
+            for name, (process, port) in list(servers.items()) * ROUNDS:
+                used = server_cpu(process.pid)
                 start = time.perf_counter()
                 for _ in range(repeat):
                     assert download(port, path, cookie) == size
                 elapsed = time.perf_counter() - start
                 best[name] = min(best.get(name, float("inf")), elapsed)
+                cpu[name] = min(cpu.get(name, float("inf")), server_cpu(process.pid) - used)
             mib = size_mb * repeat
             prev, inl, on_pool = (mib / best[k] for k in ("previous", "inline", "pool"))
             print(
                 f"{size_mb:>3} MiB × {repeat:<3} previous {prev:7.1f} MiB/s   recorded, "
                 f"hash inline {inl:7.1f} MiB/s (ratio {inl / prev:.2f}), "
                 f"on the pool {on_pool:7.1f} MiB/s (ratio {on_pool / prev:.2f})"
+            )
+            ms = {k: cpu[k] / repeat * 1000 for k in cpu}
+            print(
+                f"{'':16}server CPU per download: previous {ms['previous']:6.1f} ms, "
+                f"inline {ms['inline']:6.1f} ms (ratio {ms['previous'] / ms['inline']:.2f}), "
+                f"pool {ms['pool']:6.1f} ms (ratio {ms['previous'] / ms['pool']:.2f})"
             )
         recorded = DeliveryEvent.objects.filter(status=DeliveryEvent.Status.COMPLETE)
         print(f"complete delivery records written: {recorded.count()}")

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
 from .. import hooks, share_kinds
@@ -133,27 +132,23 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
 def _chain_head(portal_pk: int) -> tuple[int, str]:
     """Number and hash of the newest record of a portal's chain (``0, GENESIS`` if none).
 
-    Where rows can be locked, the portal row is locked and the head read in one
-    statement (one round trip less per download): writers of one chain queue on that
-    lock; the unique (chain, seq) constraint and ``_append``'s retry cover the rest
-    (backends without locks, a portal deleted meanwhile).
+    Where rows can be locked, writers of one chain queue on the portal row first; the
+    unique (chain, seq) constraint and ``_append``'s retry cover the rest (backends
+    without locks, a portal deleted meanwhile). Two statements on purpose: under READ
+    COMMITTED a statement reads from the snapshot taken when it started, so a head
+    read in the locking statement itself would miss the record committed by the
+    writer it waited for, and every waiting writer would collide on (chain, seq)
+    (tests/test_delivery_concurrency.py).
     """
-    newest = DeliveryEvent.objects.filter(chain_key=portal_pk).order_by("-seq")
     if connection.features.has_select_for_update:
-        locked = list(
-            Portal.objects.select_for_update()
-            .filter(pk=portal_pk)
-            .order_by()  # the default ordering joins (and would lock) the client
-            .annotate(
-                last_seq=Subquery(newest.values("seq")[:1]),
-                last_hash=Subquery(newest.values("record_hash")[:1]),
-            )
-            .values_list("last_seq", "last_hash")
-        )
-        if locked:
-            seq, record_hash = locked[0]
-            return (seq, record_hash) if seq else (0, GENESIS)
-    last = newest.values_list("seq", "record_hash").first()
+        # No default ordering: it joins the client, and its row would be locked too.
+        list(Portal.objects.select_for_update().filter(pk=portal_pk).order_by().values("pk"))
+    last = (
+        DeliveryEvent.objects.filter(chain_key=portal_pk)
+        .order_by("-seq")
+        .values_list("seq", "record_hash")
+        .first()
+    )
     return last if last else (0, GENESIS)
 
 
