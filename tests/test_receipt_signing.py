@@ -18,7 +18,9 @@ from django.urls import reverse
 
 from tests.conftest import otp_login
 from tests.factories import DocumentFactory, PortalUserFactory
+from tests.test_uploads import browser, open_portal, pdf, send  # noqa: F401, F811 (fixtures)
 from wagtail_clientportal import checks, services
+from wagtail_clientportal.models import Upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
@@ -218,3 +220,11 @@ def test_a_signer_failing_at_run_time_sends_the_receipt_unsigned(
     assert response.status_code == 200
     assert PdfFileReader(io.BytesIO(response.content)).embedded_signatures == []
     assert "Could not sign a receipt PDF" in caplog.text
+
+
+def test_the_upload_receipt_is_signed_too(signing, firm_pki, open_portal, browser):  # noqa: F811
+    _, ca, _ = firm_pki
+    send(browser, open_portal, pdf())
+    upload = Upload.objects.get()
+    url = reverse("wagtail_clientportal:upload_receipt", args=[open_portal.pk, upload.pk, "pdf"])
+    assert _validate(browser.get(url).content, ca).intact
