@@ -117,6 +117,21 @@ Setting                                     Default
 ``WAGTAILCLIENTPORTAL_TSA_MAX_ATTEMPTS``  ``8``: attempts before a timestamp is
                                             marked failed (first retry after
                                             ``NOTIFY_RETRY_DELAY``, then doubled)
+``WAGTAILCLIENTPORTAL_HASH_THREADS``      ``None``: threads per process that hash a
+                                            streamed download beside its sending (up
+                                            to 4 on more than two cores, else ``0``:
+                                            in the sending thread);
+                                            services/stream_hash.py says why
+``WAGTAILCLIENTPORTAL_RECEIPT_SIGNING``   ``None`` (off): the firm's certificate for
+                                            PAdES signatures of receipt PDFs, a dict
+                                            ``{"key": path, "cert": path,
+                                            "passphrase": str, "chain": [paths],
+                                            "reason": str, "location": str}`` (only
+                                            ``key`` and ``cert`` required)
+``WAGTAILCLIENTPORTAL_RECEIPT_SIGNER``    ``"wagtail_clientportal.services.``
+                                            ``receipt_signing.PadesSigner"``: dotted path
+                                            of the class that signs (an HSM or a remote
+                                            signing service instead)
 ``WAGTAILCLIENTPORTAL_UPLOAD_MAX_FILE_SIZE`` ``100 MiB``: largest file a client may send
 ``WAGTAILCLIENTPORTAL_UPLOAD_MAX_TOTAL_SIZE`` ``200 MiB``: largest sending (all its files)
 ``WAGTAILCLIENTPORTAL_UPLOAD_MAX_FILES``    ``20`` files per sending
@@ -396,6 +411,16 @@ def retention_exports_days() -> int | None:
 def retention_delivery_days() -> int | None:
     """``None`` (the default): delivery records, the firm's evidence, are never deleted."""
     return _days("RETENTION_DELIVERY_DAYS", None)
+def hash_threads() -> int | None:
+    return _get("HASH_THREADS", None)
+
+
+def receipt_signing() -> dict | None:
+    return _get("RECEIPT_SIGNING", None) or None
+
+
+def receipt_signer() -> str:
+    return _get("RECEIPT_SIGNER", "wagtail_clientportal.services.receipt_signing.PadesSigner")
 
 
 MIB = 1024 * 1024

@@ -24,6 +24,7 @@ from ..models import DeliveryEvent, Portal
 from ..models.delivery import GENESIS
 from . import timestamps
 from .access import client_ip
+from .stream_hash import StreamHash
 
 logger = logging.getLogger(__name__)
 _IP_FIELD = DeliveryEvent._meta.get_field("ip_address")
@@ -137,21 +138,8 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
     for attempt in range(3):
         try:
             with transaction.atomic():
-                if connection.features.has_select_for_update:
-                    # Writers of one portal's chain queue here; the unique (chain, seq)
-                    # constraint and the retry cover the rest (and backends without locks).
-                    list(Portal.objects.select_for_update().filter(pk=portal.pk).values("pk"))
-                last = (
-                    DeliveryEvent.objects.filter(chain_key=portal.pk)
-                    .order_by("-seq")
-                    .values("seq", "record_hash")
-                    .first()
-                )
-                event = DeliveryEvent(
-                    seq=(last["seq"] + 1) if last else 1,
-                    prev_hash=last["record_hash"] if last else GENESIS,
-                    **base,
-                )
+                seq, prev_hash = _chain_head(portal.pk)
+                event = DeliveryEvent(seq=seq + 1, prev_hash=prev_hash, **base)
                 # As the database will store it (IPv6 compressed): the hash must match later.
                 event.ip_address = _IP_FIELD.get_prep_value(event.ip_address)
                 event.person_salt = secrets.token_hex(16)
@@ -165,6 +153,29 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
             if attempt == 2:
                 raise
     return event
+
+
+def _chain_head(portal_pk: int) -> tuple[int, str]:
+    """Number and hash of the newest record of a portal's chain (``0, GENESIS`` if none).
+
+    Where rows can be locked, writers of one chain queue on the portal row first; the
+    unique (chain, seq) constraint and ``_append``'s retry cover the rest (backends
+    without locks, a portal deleted meanwhile). Two statements on purpose: under READ
+    COMMITTED a statement reads from the snapshot taken when it started, so a head
+    read in the locking statement itself would miss the record committed by the
+    writer it waited for, and every waiting writer would collide on (chain, seq)
+    (tests/test_delivery_concurrency.py).
+    """
+    if connection.features.has_select_for_update:
+        # No default ordering: it joins the client, and its row would be locked too.
+        list(Portal.objects.select_for_update().filter(pk=portal_pk).order_by().values("pk"))
+    last = (
+        DeliveryEvent.objects.filter(chain_key=portal_pk)
+        .order_by("-seq")
+        .values_list("seq", "record_hash")
+        .first()
+    )
+    return last if last else (0, GENESIS)
 
 
 def _after_commit(event: DeliveryEvent) -> None:
@@ -190,7 +201,7 @@ class DeliveryTracker:
     user_agent: str = ""
     at: datetime.datetime = field(default_factory=timezone.now)
     bytes_sent: int = 0
-    _hash: object = field(default_factory=hashlib.sha256)
+    _hash: StreamHash = field(default_factory=StreamHash)
     event: DeliveryEvent | None = None
     _done: bool = False
 
