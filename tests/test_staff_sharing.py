@@ -58,14 +58,18 @@ def messages_of(response):
     return [str(m).strip() for m in get_messages(response.wsgi_request)]
 
 
-def test_share_form_groups_portals_by_client(client, editor, document, portal_a, portal_b):
+def test_share_form_opens_the_portal_chooser_instead_of_listing_portals(
+    client, editor, document, portal_a, portal_b
+):
     client.force_login(editor)
     response = client.get(share_url([document]))
     assert response.status_code == 200
     assert "Dodaj udostępnienie" in response.text
-    assert "Szukaj panelu klienta" in response.text
-    assert '<optgroup label="Alfa Sp. z o.o.">' in response.text
-    assert '<optgroup label="Beta S.A.">' in response.text
+    assert reverse("clientportal_portal_chooser:choose") in response.text
+    assert "wagtail_clientportal/js/portal-chooser.js" in response.text
+    # No portal is rendered until chosen; the old inline search script is gone.
+    assert portal_b.client.name not in response.text
+    assert "clientportal-portal-search" not in response.text
 
 
 def test_share_live_documents_to_two_portals(client, editor, portal_a, portal_a2):

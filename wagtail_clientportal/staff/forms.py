@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
 from ..models import Portal
+from .portals_widget import PortalsChooser
 
 
 class PortalForm(forms.ModelForm):
@@ -105,10 +106,11 @@ class ShareForm(forms.Form):
     LIVE = "live"
     PIN = "pin"
 
+    # Wagtail's chooser modal, searched and paged on the server: never every portal here.
     portals = forms.ModelMultipleChoiceField(
         label=_("Client portals"),
-        queryset=Portal.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 12}),
+        queryset=Portal.objects.all(),
+        widget=PortalsChooser,
         error_messages={
             "required": _("Choose at least one portal."),
             "invalid_choice": _("The chosen portal no longer exists."),
@@ -160,9 +162,10 @@ class ShareForm(forms.Form):
         help_text=_("Applies when a newer pinned version replaces one already shared."),
     )
 
-    def __init__(self, *args, user=None, with_mode=True, **kwargs):
+    def __init__(self, *args, user=None, with_mode=True, client_id=None, **kwargs):
+        """``client_id``: the client of the selected items, where the chooser starts."""
         super().__init__(*args, **kwargs)
-        group_by_client(self.fields["portals"], all_portals())
+        self.fields["portals"].widget.client_id = client_id
         if not with_mode:
             del self.fields["mode"]
             del self.fields["older_versions"]  # invoices have no versions
@@ -205,7 +208,7 @@ class RevokeForm(forms.Form):
         label=_("Client portals"),
         queryset=Portal.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 12}),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty to revoke from every portal."),
         error_messages={
             "invalid_choice": _("The chosen portal no longer exists."),

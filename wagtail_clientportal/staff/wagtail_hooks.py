@@ -15,9 +15,11 @@ from .bulk_actions import (
 from .dashboard import add_panel
 from .menu import ClientPortalGroup
 from .notifications import ResendNotificationsBulkAction
+from .portal_chooser import portal_chooser_viewset
 from .portal_user_actions import PORTAL_USER_BULK_ACTIONS
 
 register_snippet(ClientPortalGroup)
+hooks.register("register_admin_viewset", lambda: portal_chooser_viewset)
 
 
 @hooks.register("register_admin_urls")
