@@ -18,6 +18,7 @@ from operator import and_
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin.forms.choosers import BaseFilterForm
@@ -111,14 +112,22 @@ class PortalChooserMixin(Refuse403Mixin):
 
     @property
     def title_column(self):
-        column = super().title_column
+        # Wagtail's, labelled for portals: ticks when choosing several, links for one.
+        if self.is_multiple_choice:
+            return TitleColumn(
+                "title",
+                label=_("Client portal"),
+                accessor="name",
+                label_prefix="chooser-modal-select",
+            )
         return TitleColumn(
             "title",
             label=_("Client portal"),
             accessor="name",
-            get_url=column.get_url,
-            link_attrs=column.link_attrs,
-            label_prefix=column.label_prefix,
+            get_url=lambda p: self.append_preserved_url_parameters(
+                reverse(self.chosen_url_name, args=(p.pk,))
+            ),
+            link_attrs={"data-chooser-modal-choice": True},
         )
 
 
