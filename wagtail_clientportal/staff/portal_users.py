@@ -19,11 +19,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import Button
 
 from .. import services
 from ..models import Client, Portal, PortalUser
@@ -35,6 +33,7 @@ from .base import Refuse403Mixin
 from .card import ClientCardMixin, PortalPageMixin
 from .forms import PortalUserForm
 from .paginator import CountingPaginator
+from .row_actions import Action, allowed, header_buttons, menu_items
 from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
 STATUS_LABELS = {
@@ -123,6 +122,53 @@ def action_url(action: str, *portal_users, next_url: str = "") -> str:
     return f"{url}?{urlencode(query)}"
 
 
+def user_actions(pu: PortalUser, next_url: str) -> list[Action]:
+    """Edit, resend the activation (invited only), block or unblock, delete."""
+    actions = [
+        Action(
+            "edit",
+            _("Edit"),
+            reverse("clientportal_portal_users:edit", args=[pu.pk]),
+            "edit",
+            10,
+            "change",
+        )
+    ]
+    if pu.activated_at is None:
+        actions.append(
+            Action(
+                "resend",
+                _("Resend activation email"),
+                action_url("resend", pu, next_url=next_url),
+                "mail",
+                20,
+                "change",
+            )
+        )
+    block = "unblock" if pu.is_blocked else "block"
+    actions.append(
+        Action(
+            block,
+            _("Unblock") if pu.is_blocked else _("Block"),
+            action_url(block, pu, next_url=next_url),
+            "lock-open" if pu.is_blocked else "lock",
+            21,
+            "change",
+        )
+    )
+    actions.append(
+        Action(
+            "delete",
+            _("Delete"),
+            reverse("clientportal_portal_users:delete", args=[pu.pk]),
+            "bin",
+            30,
+            "delete",
+        )
+    )
+    return actions
+
+
 class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
     """All portal users, or one client's (the card's tab), or one portal's (its tab)."""
 
@@ -197,45 +243,7 @@ class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
         return f"{url}?{urlencode(query)}"
 
     def get_list_more_buttons(self, instance):
-        if not self.user_has_permission("change"):
-            return []
-        next_url = self.index_url
-        buttons = [
-            MenuItem(
-                _("Edit"),
-                url=reverse("clientportal_portal_users:edit", args=[instance.pk]),
-                icon_name="edit",
-                priority=10,
-            ),
-        ]
-        if instance.activated_at is None:
-            buttons.append(
-                MenuItem(
-                    _("Resend activation email"),
-                    url=action_url("resend", instance, next_url=next_url),
-                    icon_name="mail",
-                    priority=20,
-                )
-            )
-        block = "unblock" if instance.is_blocked else "block"
-        buttons.append(
-            MenuItem(
-                _("Unblock") if instance.is_blocked else _("Block"),
-                url=action_url(block, instance, next_url=next_url),
-                icon_name="lock-open" if instance.is_blocked else "lock",
-                priority=21,
-            )
-        )
-        if self.user_has_permission("delete"):
-            buttons.append(
-                MenuItem(
-                    _("Delete"),
-                    url=reverse("clientportal_portal_users:delete", args=[instance.pk]),
-                    icon_name="bin",
-                    priority=30,
-                )
-            )
-        return buttons
+        return menu_items(allowed(user_actions(instance, self.index_url), self.user_has_permission))
 
     @cached_property
     def add_item_label(self):
@@ -381,34 +389,8 @@ class PortalUserEditView(PortalUserFormMixin, generic.EditView):
     def header_more_buttons(self):
         pu = self.object
         next_url = reverse("clientportal_portal_users:client", args=[pu.client_id])
-        buttons = []
-        if pu.activated_at is None:
-            buttons.append(
-                Button(
-                    _("Resend activation email"),
-                    url=action_url("resend", pu, next_url=next_url),
-                    icon_name="mail",
-                    priority=10,
-                )
-            )
-        buttons.append(
-            Button(
-                _("Unblock") if pu.is_blocked else _("Block"),
-                url=action_url("unblock" if pu.is_blocked else "block", pu, next_url=next_url),
-                icon_name="lock",
-                priority=20,
-            )
-        )
-        if self.user_has_permission("delete"):
-            buttons.append(
-                Button(
-                    _("Delete"),
-                    url=reverse("clientportal_portal_users:delete", args=[pu.pk]),
-                    icon_name="bin",
-                    priority=30,
-                )
-            )
-        return buttons
+        actions = allowed(user_actions(pu, next_url), self.user_has_permission)
+        return header_buttons(a for a in actions if a.name != "edit")
 
 
 class PortalUserDeleteView(ServiceDeleteMixin, generic.DeleteView):

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import policy_registry
 
 from .. import services, share_kinds
 from ..models import Client, Portal, PortalUser, Share
@@ -33,6 +33,7 @@ from .delivery import DeliveryStatusMixin
 from .forms import PortalForm
 from .history import access_summary
 from .paginator import CountingPaginator
+from .row_actions import Action, allowed, menu_items
 from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
 SHARE_RELATED = (*share_kinds.RELATED, "shared_by")
@@ -50,6 +51,44 @@ def with_counts(queryset):
         user_count=count_of(PortalUser.objects.all(), "portals"),
         active_share_count=count_of(Share.objects.active(), "portal"),
     )
+
+
+def portal_actions(portal: Portal) -> list[Action]:
+    """Its shares, its users, rename, delete (the card's box shows the last two)."""
+    return [
+        Action(
+            "shares",
+            _("Shares"),
+            reverse("clientportal_portals:detail", args=[portal.pk]),
+            "link",
+            1,
+        ),
+        Action(
+            "users",
+            _("Portal users"),
+            reverse("clientportal_portal_users:portal", args=[portal.pk]),
+            "group",
+            2,
+        ),
+        Action(
+            "rename",
+            _("Rename"),
+            reverse("clientportal_portals:edit", args=[portal.pk]),
+            "edit",
+            10,
+            "change",
+            _("Rename portal %(name)s") % {"name": portal.name},
+        ),
+        Action(
+            "delete",
+            _("Delete"),
+            reverse("clientportal_portals:delete", args=[portal.pk]),
+            "bin",
+            30,
+            "delete",
+            _("Delete portal %(name)s") % {"name": portal.name},
+        ),
+    ]
 
 
 class PortalFilterSet(WagtailFilterSet):
@@ -78,34 +117,7 @@ class PortalIndexView(Refuse403Mixin, generic.IndexView):
         return None  # a portal is added from its client's card
 
     def get_list_more_buttons(self, instance):
-        buttons = [
-            MenuItem(_("Shares"), url=self.get_edit_url(instance), icon_name="link", priority=1),
-            MenuItem(
-                _("Portal users"),
-                url=reverse("clientportal_portal_users:portal", args=[instance.pk]),
-                icon_name="group",
-                priority=2,
-            ),
-        ]
-        if self.user_has_permission("change"):
-            buttons.append(
-                MenuItem(
-                    _("Rename"),
-                    url=reverse("clientportal_portals:edit", args=[instance.pk]),
-                    icon_name="edit",
-                    priority=10,
-                )
-            )
-        if self.user_has_permission("delete"):
-            buttons.append(
-                MenuItem(
-                    _("Delete"),
-                    url=reverse("clientportal_portals:delete", args=[instance.pk]),
-                    icon_name="bin",
-                    priority=30,
-                )
-            )
-        return buttons
+        return menu_items(allowed(portal_actions(instance), self.user_has_permission))
 
 
 def _save_uploads_switch(actor, portal, data):
@@ -249,6 +261,10 @@ class ClientPortalsView(ClientCardMixin, StaffView):
         # A page of portals, not all of them: a client may have thousands, and each
         # box costs two counts and its buttons. Ordered by name (a stable order).
         page = Paginator(portals, self.portals_per_page).get_page(self.request.GET.get("p"))
+        policy = policy_registry.get_by_type(Portal)
+        may = partial(policy.user_has_permission, self.request.user)
+        for portal in page:
+            portal.box_actions = allowed(portal_actions(portal), may, "rename", "delete")
         context["portals"] = context["page_obj"] = page
         context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
         context["add_url"] = f"{reverse('clientportal_portals:add')}?client={self.get_client().pk}"
