@@ -86,6 +86,7 @@ def test_chooser_pages_its_results(client, editor):
     assert first.count('name="id"') == 20
     last = modal_html(client.get(reverse(RESULTS), {"multiple": 1, "p": 3}))
     assert last.count('name="id"') == 5 and "Sprawa 44" in last
+    assert "45 paneli klienta" in last  # the count in the language's plural form
     assert client.get(reverse(RESULTS), {"p": 9}).status_code == 404
 
 

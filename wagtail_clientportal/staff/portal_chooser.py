@@ -31,6 +31,7 @@ from . import roles
 from .base import Refuse403Mixin
 from .counts import count_of
 from .ids import clean_ids
+from .paginator import CountingPaginator
 
 
 def portals_with_user_counts():
@@ -95,6 +96,7 @@ class PortalChooserMixin(Refuse403Mixin):
 
     ordering = ["client__name", "name", "pk"]
     filter_form_class = PortalFilterForm
+    paginator_class = CountingPaginator  # "5 paneli klienta", not Wagtail's "5 panele"
 
     def check_access(self, request) -> None:
         roles.require_perm(request.user, roles.SHARE_ITEMS)
