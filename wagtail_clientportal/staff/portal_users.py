@@ -10,8 +10,6 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -34,7 +32,7 @@ from .card import ClientCardMixin, PortalPageMixin
 from .forms import PortalUserForm
 from .paginator import CountingPaginator
 from .row_actions import Action, allowed, header_buttons, menu_items
-from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
+from .viewset_base import ClientFormMixin, ServiceDeleteMixin, ServiceFormMixin
 
 STATUS_LABELS = {
     "invited": gettext_lazy("Invited"),
@@ -271,26 +269,16 @@ class PortalUsersView(PortalPageMixin, PortalUserIndexView):
     active_tab = "users"
 
 
-class PortalUserFormMixin(ServiceFormMixin):
+class PortalUserFormMixin(ClientFormMixin, ServiceFormMixin):
     """The add and edit pages: the package's form (the email lives on the login)."""
+
+    card_tab = "clientportal_portal_users:client"
 
     def get_form_class(self):
         return PortalUserForm
 
     def get_success_url(self):
         return reverse("clientportal_portal_users:client", args=[self.get_client().pk])
-
-    def get_breadcrumbs_items(self):
-        client = self.get_client()
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("clientportal_clients:index"), "label": _("Clients")},
-            {
-                "url": reverse("clientportal_portal_users:client", args=[client.pk]),
-                "label": str(client),
-            },
-            {"url": "", "label": self.get_page_subtitle()},
-        ]
 
     def get_success_buttons(self):
         return []
@@ -300,14 +288,6 @@ class PortalUserCreateView(PortalUserFormMixin, generic.CreateView):
     """``?client=<pk>`` (and ``&portal=<pk>`` from a portal's tab, preselected)."""
 
     submit_button_label = gettext_lazy("Save and send the activation email")
-
-    def get_client(self) -> Client:
-        if not hasattr(self, "client"):
-            pk = self.request.GET.get("client", "")
-            if not pk.isdigit():
-                raise Http404
-            self.client = get_object_or_404(Client, pk=pk)
-        return self.client
 
     def get_page_subtitle(self):
         return _("Add portal user")

@@ -10,8 +10,6 @@ from functools import partial
 
 import django_filters
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -34,7 +32,7 @@ from .forms import PortalForm
 from .history import access_summary
 from .paginator import CountingPaginator
 from .row_actions import Action, allowed, menu_items
-from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
+from .viewset_base import ClientFormMixin, ServiceDeleteMixin, ServiceFormMixin
 
 SHARE_RELATED = (*share_kinds.RELATED, "shared_by")
 # Revoking from a portal's page goes through the shares' bulk action: one confirmation.
@@ -128,19 +126,12 @@ def _save_uploads_switch(actor, portal, data):
     )
 
 
-class PortalCreateView(ServiceFormMixin, generic.CreateView):
+class PortalCreateView(ClientFormMixin, ServiceFormMixin, generic.CreateView):
     """ "+ Dodaj panel klienta" on the card: ``?client=<pk>`` says whose."""
 
     error_fields = PORTAL_ERRORS
     page_title = gettext_lazy("New client portal")
-
-    def get_client(self) -> Client:
-        if not hasattr(self, "client"):
-            pk = self.request.GET.get("client", "")
-            if not pk.isdigit():
-                raise Http404
-            self.client = get_object_or_404(Client, pk=pk)
-        return self.client
+    card_tab = "clientportal_portals:client"
 
     def get_add_url(self):
         return f"{super().get_add_url()}?client={self.get_client().pk}"
@@ -148,14 +139,8 @@ class PortalCreateView(ServiceFormMixin, generic.CreateView):
     def get_page_subtitle(self):
         return str(self.get_client())
 
-    def get_breadcrumbs_items(self):
-        client = self.get_client()
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("clientportal_clients:index"), "label": _("Clients")},
-            {"url": reverse("clientportal_portals:client", args=[client.pk]), "label": str(client)},
-            {"url": "", "label": self.page_title},
-        ]
+    def get_breadcrumb_label(self):
+        return self.page_title
 
     def save_instance(self):
         data = self.form.cleaned_data
