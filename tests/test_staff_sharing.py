@@ -351,8 +351,13 @@ def test_revoke_dialog_offers_only_portals_where_the_items_are_shared(
     version = services.snapshot_document(administrator, docs[1])
     services.share_items(administrator, [portal_b], [version])  # through a pinned version
     client.force_login(editor)
-    form = client.get(revoke_url(docs)).context["form"]
+    page = client.get(revoke_url(docs))
+    form = page.context["form"]
     assert set(form.fields["portals"].queryset) == {portal_a, portal_b}
+    # Ticks (no Ctrl-click), each portal named with its client; no other portal shown.
+    assert f'type="checkbox" name="portals" value="{portal_b.pk}"' in page.text
+    assert f"{portal_b.name} — {portal_b.client.name}" in page.text
+    assert f'value="{portal_a2.pk}"' not in page.text
     # A portal where they are not shared is refused, and nothing is revoked.
     response = client.post(revoke_url(docs), {"portals": [portal_a2.pk]})
     assert response.status_code == 200 and "portals" in response.context["form"].errors

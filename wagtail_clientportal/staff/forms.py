@@ -43,17 +43,13 @@ class PortalChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-def group_by_client(field, portals) -> None:
-    """Offer ``portals`` in the select box grouped by client: names repeat across clients."""
-    field.queryset = portals
-    groups: dict[str, list] = {}
-    for portal in portals:
-        groups.setdefault(portal.client.name, []).append((portal.pk, portal.name))
-    field.choices = list(groups.items())
+class PortalOfClientField(forms.ModelMultipleChoiceField):
+    """Ticks for portals named with their client: portal names repeat across clients."""
 
+    widget = forms.CheckboxSelectMultiple
 
-def all_portals():
-    return Portal.objects.select_related("client").order_by("client__name", "name")
+    def label_from_instance(self, obj):
+        return f"{obj.name} — {obj.client.name}"
 
 
 def _not_in_past(value):
@@ -204,11 +200,10 @@ class ShareForm(forms.Form):
 class RevokeForm(forms.Form):
     """Cofnij udostępnienie: from the chosen portals, or from all."""
 
-    portals = forms.ModelMultipleChoiceField(
+    portals = PortalOfClientField(
         label=_("Client portals"),
         queryset=Portal.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave empty to revoke from every portal."),
         error_messages={
             "invalid_choice": _("The chosen portal no longer exists."),
@@ -219,5 +214,7 @@ class RevokeForm(forms.Form):
     def __init__(self, *args, user=None, portals=None, **kwargs):
         """``portals``: where the selected items are shared (all portals when None)."""
         super().__init__(*args, **kwargs)
-        offered = all_portals() if portals is None else all_portals().filter(pk__in=portals)
-        group_by_client(self.fields["portals"], offered)
+        offered = Portal.objects.all() if portals is None else Portal.objects.filter(pk__in=portals)
+        self.fields["portals"].queryset = offered.select_related("client").order_by(
+            "client__name", "name"
+        )
