@@ -219,3 +219,17 @@ def test_posted_portal_ids_are_still_checked_by_the_service(
     response = client.post(share_url([document]), {"portals": [portal_a.pk], "mode": "live"})
     assert response.status_code == 403
     assert not Share.objects.exists()
+
+
+def test_portal_and_client_names_are_escaped_in_chooser_and_dialog(client, editor):
+    customer = ClientFactory(name="<b>Klient</b>")
+    portal = Portal.objects.create(client=customer, name='<img src=x onerror="alert(1)">')
+    document = DocumentFactory()
+    client.force_login(editor)
+    html = modal_html(client.get(reverse(CHOOSE), {"multiple": 1, "client": customer.pk}))
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+    assert "<b>Klient</b>" not in html
+    # The dialog shown again after a refused POST lists the chosen portal, escaped.
+    again = client.post(share_url([document]), {"portals": [portal.pk], "mode": "nonsense"})
+    assert again.status_code == 200
+    assert "<img src=x" not in again.text and "&lt;img src=x" in again.text
