@@ -133,14 +133,16 @@ def test_share_and_revoke_invoices_with_settlements(client, editor, client_a, po
     client.force_login(editor)
     url = bulk_url("invoice", "clientportal_share", [invoice])
     form = client.get(url).context["form"]
-    assert list(form.fields["portals"].queryset) == [portal_a]  # only the invoice's client
+    # The portal chooser starts on the invoice's client.
+    assert form.fields["portals"].widget.client_id == client_a.pk
     response = client.post(url, {"portals": [portal_a.pk], "include_settlements": "on"})
     assert response.status_code == 302
     assert {s.kind for s in Share.objects.active()} == {"invoice", "settlement"}
     assert "1 użytkownik PK otrzyma powiadomienie" in messages_of(response)[0]
-    # A portal of another client is refused with a form error.
+    # A portal of another client is refused by the service, shown on the portals field.
     response = client.post(url, {"portals": [portal_b.pk]})
     assert response.status_code == 200 and "portals" in response.context["form"].errors
+    assert not Share.objects.filter(portal=portal_b).exists()
     response = client.post(bulk_url("invoice", "clientportal_revoke", [invoice]), {})
     assert response.status_code == 302
     assert Share.objects.active().count() == 0

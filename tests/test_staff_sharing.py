@@ -58,14 +58,18 @@ def messages_of(response):
     return [str(m).strip() for m in get_messages(response.wsgi_request)]
 
 
-def test_share_form_groups_portals_by_client(client, editor, document, portal_a, portal_b):
+def test_share_form_opens_the_portal_chooser_instead_of_listing_portals(
+    client, editor, document, portal_a, portal_b
+):
     client.force_login(editor)
     response = client.get(share_url([document]))
     assert response.status_code == 200
     assert "Dodaj udostępnienie" in response.text
-    assert "Szukaj panelu klienta" in response.text
-    assert '<optgroup label="Alfa Sp. z o.o.">' in response.text
-    assert '<optgroup label="Beta S.A.">' in response.text
+    assert reverse("clientportal_portal_chooser:choose") in response.text
+    assert "wagtail_clientportal/js/portal-chooser.js" in response.text
+    # No portal is rendered until chosen; the old inline search script is gone.
+    assert portal_b.client.name not in response.text
+    assert "clientportal-portal-search" not in response.text
 
 
 def test_share_live_documents_to_two_portals(client, editor, portal_a, portal_a2):
@@ -347,8 +351,13 @@ def test_revoke_dialog_offers_only_portals_where_the_items_are_shared(
     version = services.snapshot_document(administrator, docs[1])
     services.share_items(administrator, [portal_b], [version])  # through a pinned version
     client.force_login(editor)
-    form = client.get(revoke_url(docs)).context["form"]
+    page = client.get(revoke_url(docs))
+    form = page.context["form"]
     assert set(form.fields["portals"].queryset) == {portal_a, portal_b}
+    # Ticks (no Ctrl-click), each portal named with its client; no other portal shown.
+    assert f'type="checkbox" name="portals" value="{portal_b.pk}"' in page.text
+    assert f"{portal_b.name} — {portal_b.client.name}" in page.text
+    assert f'value="{portal_a2.pk}"' not in page.text
     # A portal where they are not shared is refused, and nothing is revoked.
     response = client.post(revoke_url(docs), {"portals": [portal_a2.pk]})
     assert response.status_code == 200 and "portals" in response.context["form"].errors

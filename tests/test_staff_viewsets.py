@@ -229,3 +229,10 @@ def test_the_menu_group_links_the_receipt_verification_for_portal_staff_only(
     assert url in client.get(reverse("wagtailadmin_home")).text
     client.force_login(nobody)
     assert url not in client.get(reverse("wagtailadmin_home")).text
+
+
+@pytest.mark.parametrize("url_name", ["clientportal_portals:add", "clientportal_portal_users:add"])
+@pytest.mark.parametrize("value", ["", "abc", "²", "99999999999999999999", "999999"])
+def test_add_pages_without_a_real_client_are_404(client, administrator, url_name, value):
+    client.force_login(administrator)
+    assert client.get(reverse(url_name), {"client": value}).status_code == 404

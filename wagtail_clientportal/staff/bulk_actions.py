@@ -13,8 +13,7 @@ from ..models import DocumentVersion, Invoice, Portal, Settlement, Share
 from . import roles
 from .base import Refuse403Mixin, revoked_message
 from .bulk_base import ModelBulkMixin, ServiceErrorMixin, rows_or_404
-from .forms import RevokeForm, ShareForm, group_by_client
-from .ids import clean_ids
+from .forms import RevokeForm, ShareForm
 from .share_messages import share_message
 
 
@@ -46,6 +45,20 @@ class ShareBulkMixin(SharePermMixin):
     @classmethod
     def items_to_share(cls, actor, objects, **options) -> list:
         return list(objects)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "client_id": self.client_of_selection()}
+
+    def client_of_selection(self) -> int | None:
+        """Where the portal chooser starts: the one client owning the selected items (an
+        invoice's), else the one client on whose portals they are shared already."""
+        items = list(self.get_actionable_objects()[0])
+        kinds = [(share_kinds.kind_of(item), item) for item in items]
+        owners = {kind.owner_client_id(item) for kind, item in kinds if kind} - {None}
+        if not owners and items:
+            shared_on = services.portals_sharing(items).values_list("client_id", flat=True)
+            owners = set(shared_on.distinct().order_by()[:2])
+        return owners.pop() if len(owners) == 1 else None
 
     def get_execution_context(self):
         data = self.cleaned_form.cleaned_data
@@ -165,32 +178,24 @@ class RevokeDocumentsBulkAction(DocumentAccessMixin, RevokeBulkMixin, DocumentBu
 
 
 class InvoiceShareForm(ShareForm):
+    """The chooser starts on the invoices' client; another client's portal is refused by
+    ``services.share_items`` (``item_of_other_client``), shown on the portals field."""
+
     include_settlements = forms.BooleanField(
         label=_("Also share the invoices' settlements"), required=False, initial=True
     )
 
-    def __init__(self, *args, client_ids=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, with_mode=False, **kwargs)
-        if client_ids:
-            # Invoices belong to one client: offer only that client's portals.
-            field = self.fields["portals"]
-            group_by_client(field, field.queryset.filter(client_id__in=client_ids))
 
 
 class InvoiceBulkMixin(ModelBulkMixin):
     models = [Invoice]
 
-    def selected_client_ids(self):
-        ids = clean_ids(self.request.GET.getlist("id"))
-        return set(Invoice.objects.filter(pk__in=ids).values_list("client_id", flat=True))
-
 
 class ShareInvoicesBulkAction(InvoiceBulkMixin, ShareBulkMixin, SnippetBulkAction):
     aria_label = _("Share the selected invoices on client portals")
     form_class = InvoiceShareForm
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "client_ids": self.selected_client_ids()}
 
     def share_options(self, data) -> dict:
         return {"settlements": data.get("include_settlements", False)}

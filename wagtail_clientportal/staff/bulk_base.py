@@ -32,6 +32,8 @@ class ServiceErrorMixin:
             if error.code == "unknown_target" and "portals" in form.fields:
                 # Items were just loaded; what vanished meanwhile is a chosen portal.
                 form.add_error("portals", _("The chosen portal no longer exists."))
+            elif error.code == "item_of_other_client" and "portals" in form.fields:
+                form.add_error("portals", str(error.message))
             else:
                 form.add_error(None, str(error.message))
             return self.form_invalid(form)

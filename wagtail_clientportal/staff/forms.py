@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
 from ..models import Portal
+from .portals_widget import PortalsChooser
 
 
 class PortalForm(forms.ModelForm):
@@ -47,17 +48,13 @@ class PortalChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-def group_by_client(field, portals) -> None:
-    """Offer ``portals`` in the select box grouped by client: names repeat across clients."""
-    field.queryset = portals
-    groups: dict[str, list] = {}
-    for portal in portals:
-        groups.setdefault(portal.client.name, []).append((portal.pk, portal.name))
-    field.choices = list(groups.items())
+class PortalOfClientField(forms.ModelMultipleChoiceField):
+    """Ticks for portals named with their client: portal names repeat across clients."""
 
+    widget = forms.CheckboxSelectMultiple
 
-def all_portals():
-    return Portal.objects.select_related("client").order_by("client__name", "name")
+    def label_from_instance(self, obj):
+        return f"{obj.name} — {obj.client.name}"
 
 
 def _not_in_past(value):
@@ -110,10 +107,11 @@ class ShareForm(forms.Form):
     LIVE = "live"
     PIN = "pin"
 
+    # Wagtail's chooser modal, searched and paged on the server: never every portal here.
     portals = forms.ModelMultipleChoiceField(
         label=_("Client portals"),
-        queryset=Portal.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 12}),
+        queryset=Portal.objects.all(),
+        widget=PortalsChooser,
         error_messages={
             "required": _("Choose at least one portal."),
             "invalid_choice": _("The chosen portal no longer exists."),
@@ -165,9 +163,10 @@ class ShareForm(forms.Form):
         help_text=_("Applies when a newer pinned version replaces one already shared."),
     )
 
-    def __init__(self, *args, user=None, with_mode=True, **kwargs):
+    def __init__(self, *args, user=None, with_mode=True, client_id=None, **kwargs):
+        """``client_id``: the client of the selected items, where the chooser starts."""
         super().__init__(*args, **kwargs)
-        group_by_client(self.fields["portals"], all_portals())
+        self.fields["portals"].widget.client_id = client_id
         if not with_mode:
             del self.fields["mode"]
             del self.fields["older_versions"]  # invoices have no versions
@@ -206,11 +205,10 @@ class ShareForm(forms.Form):
 class RevokeForm(forms.Form):
     """Cofnij udostępnienie: from the chosen portals, or from all."""
 
-    portals = forms.ModelMultipleChoiceField(
+    portals = PortalOfClientField(
         label=_("Client portals"),
         queryset=Portal.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 12}),
         help_text=_("Leave empty to revoke from every portal."),
         error_messages={
             "invalid_choice": _("The chosen portal no longer exists."),
@@ -221,5 +219,7 @@ class RevokeForm(forms.Form):
     def __init__(self, *args, user=None, portals=None, **kwargs):
         """``portals``: where the selected items are shared (all portals when None)."""
         super().__init__(*args, **kwargs)
-        offered = all_portals() if portals is None else all_portals().filter(pk__in=portals)
-        group_by_client(self.fields["portals"], offered)
+        offered = Portal.objects.all() if portals is None else Portal.objects.filter(pk__in=portals)
+        self.fields["portals"].queryset = offered.select_related("client").order_by(
+            "client__name", "name"
+        )

@@ -30,10 +30,9 @@ class InvoiceItemsShareForm(ShareForm):
     )
 
     def __init__(self, *args, invoice, **kwargs):
-        super().__init__(*args, with_mode=False, **kwargs)
+        super().__init__(*args, with_mode=False, client_id=invoice.client_id, **kwargs)
         field = self.fields["portals"]
         field.queryset = field.queryset.filter(client_id=invoice.client_id)
-        field.choices = [(p.pk, p.name) for p in field.queryset]
         self.invoice = invoice
         self.settlements = {str(s.pk): s for s in invoice.settlements.all()}
         self.fields["items"].choices = [

@@ -25,15 +25,16 @@ class PortalUserBulkAction(Refuse403Mixin, ServiceErrorMixin, BulkAction):
     service = None
     #: The sentence above the list of users on the confirmation page.
     confirm_text = ""
+    #: Which selected users the action concerns (the others are listed as left alone).
+    applies_to = staticmethod(lambda portal_user: True)
+    #: The success message for ``n`` users (an ``ngettext`` call, so each is extracted).
+    done = staticmethod(lambda n: "")
 
     def check_access(self, request) -> None:
         from django.core.exceptions import PermissionDenied
 
         if not request.user.has_perm(MANAGE_PORTAL_USERS):
             raise PermissionDenied
-
-    def applies_to(self, portal_user) -> bool:
-        return True
 
     def check_perm(self, obj):
         return self.applies_to(obj)
@@ -77,6 +78,9 @@ class PortalUserBulkAction(Refuse403Mixin, ServiceErrorMixin, BulkAction):
             service(actor, portal_user)
         return len(objects), 0
 
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return self.done(num_parent_objects) % {"count": num_parent_objects}
+
 
 class BlockPortalUsers(PortalUserBulkAction):
     display_name = _("Block")
@@ -86,14 +90,10 @@ class BlockPortalUsers(PortalUserBulkAction):
     service = staticmethod(services.block_portal_user)
     confirm_text = _("To be blocked (access ends at their next request):")
     action_priority = 10
-
-    def applies_to(self, portal_user):
-        return not portal_user.is_blocked
-
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d portal user blocked.", "%(count)d portal users blocked.", num_parent_objects
-        ) % {"count": num_parent_objects}
+    applies_to = staticmethod(lambda pu: not pu.is_blocked)
+    done = staticmethod(
+        lambda n: ngettext("%(count)d portal user blocked.", "%(count)d portal users blocked.", n)
+    )
 
 
 class UnblockPortalUsers(PortalUserBulkAction):
@@ -104,16 +104,12 @@ class UnblockPortalUsers(PortalUserBulkAction):
     service = staticmethod(services.unblock_portal_user)
     confirm_text = _("To be unblocked (access comes back at once):")
     action_priority = 20
-
-    def applies_to(self, portal_user):
-        return portal_user.is_blocked
-
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d portal user unblocked.",
-            "%(count)d portal users unblocked.",
-            num_parent_objects,
-        ) % {"count": num_parent_objects}
+    applies_to = staticmethod(lambda pu: pu.is_blocked)
+    done = staticmethod(
+        lambda n: ngettext(
+            "%(count)d portal user unblocked.", "%(count)d portal users unblocked.", n
+        )
+    )
 
 
 class ResendActivation(PortalUserBulkAction):
@@ -124,16 +120,14 @@ class ResendActivation(PortalUserBulkAction):
     service = staticmethod(services.send_activation)
     confirm_text = _("The activation email is sent again to:")
     action_priority = 30
-
-    def applies_to(self, portal_user):
-        return portal_user.activated_at is None
-
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
+    applies_to = staticmethod(lambda pu: pu.activated_at is None)
+    done = staticmethod(
+        lambda n: ngettext(
             "The activation email was sent again to %(count)d portal user.",
             "The activation email was sent again to %(count)d portal users.",
-            num_parent_objects,
-        ) % {"count": num_parent_objects}
+            n,
+        )
+    )
 
 
 class DeletePortalUsers(PortalUserBulkAction):
@@ -148,11 +142,9 @@ class DeletePortalUsers(PortalUserBulkAction):
     )
     action_priority = 100
     classes = {"serious"}
-
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d portal user deleted.", "%(count)d portal users deleted.", num_parent_objects
-        ) % {"count": num_parent_objects}
+    done = staticmethod(
+        lambda n: ngettext("%(count)d portal user deleted.", "%(count)d portal users deleted.", n)
+    )
 
 
 PORTAL_USER_BULK_ACTIONS = (

@@ -10,8 +10,6 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -26,7 +24,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from .. import services
-from ..models import Client, PortalUser
+from ..models import PortalUser
 from ..notifications import last_bounced_user_ids
 from ..permissions import is_staff_login
 from ..services.notifications import may_see_outbox
@@ -37,7 +35,8 @@ from .filter_choosers import client_filter, portal_filter
 from .forms import PortalUserForm
 from .paginator import CountingPaginator
 from .person_data import PersonEraseView, may_manage_personal_data, person_export_zip
-from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
+from .row_actions import Action, allowed, header_buttons, menu_items
+from .viewset_base import ClientFormMixin, ServiceDeleteMixin, ServiceFormMixin
 
 STATUS_LABELS = {
     "invited": gettext_lazy("Invited"),
@@ -141,6 +140,53 @@ def action_url(action: str, *portal_users, next_url: str = "") -> str:
     return f"{url}?{urlencode(query)}"
 
 
+def user_actions(pu: PortalUser, next_url: str) -> list[Action]:
+    """Edit, resend the activation (invited only), block or unblock, delete."""
+    actions = [
+        Action(
+            "edit",
+            _("Edit"),
+            reverse("clientportal_portal_users:edit", args=[pu.pk]),
+            "edit",
+            10,
+            "change",
+        )
+    ]
+    if pu.activated_at is None:
+        actions.append(
+            Action(
+                "resend",
+                _("Resend activation email"),
+                action_url("resend", pu, next_url=next_url),
+                "mail",
+                20,
+                "change",
+            )
+        )
+    block = "unblock" if pu.is_blocked else "block"
+    actions.append(
+        Action(
+            block,
+            _("Unblock") if pu.is_blocked else _("Block"),
+            action_url(block, pu, next_url=next_url),
+            "lock-open" if pu.is_blocked else "lock",
+            21,
+            "change",
+        )
+    )
+    actions.append(
+        Action(
+            "delete",
+            _("Delete"),
+            reverse("clientportal_portal_users:delete", args=[pu.pk]),
+            "bin",
+            30,
+            "delete",
+        )
+    )
+    return actions
+
+
 class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
     """All portal users, or one client's (the card's tab), or one portal's (its tab)."""
 
@@ -215,46 +261,8 @@ class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
         return f"{url}?{urlencode(query)}"
 
     def get_list_more_buttons(self, instance):
-        rodo = person_data_buttons(self.request.user, instance, MenuItem)
-        if not self.user_has_permission("change"):
-            return rodo
-        next_url = self.index_url
-        buttons = [
-            MenuItem(
-                _("Edit"),
-                url=reverse("clientportal_portal_users:edit", args=[instance.pk]),
-                icon_name="edit",
-                priority=10,
-            ),
-        ]
-        if instance.activated_at is None:
-            buttons.append(
-                MenuItem(
-                    _("Resend activation email"),
-                    url=action_url("resend", instance, next_url=next_url),
-                    icon_name="mail",
-                    priority=20,
-                )
-            )
-        block = "unblock" if instance.is_blocked else "block"
-        buttons.append(
-            MenuItem(
-                _("Unblock") if instance.is_blocked else _("Block"),
-                url=action_url(block, instance, next_url=next_url),
-                icon_name="lock-open" if instance.is_blocked else "lock",
-                priority=21,
-            )
-        )
-        if self.user_has_permission("delete"):
-            buttons.append(
-                MenuItem(
-                    _("Delete"),
-                    url=reverse("clientportal_portal_users:delete", args=[instance.pk]),
-                    icon_name="bin",
-                    priority=30,
-                )
-            )
-        return buttons + rodo
+        rows = allowed(user_actions(instance, self.index_url), self.user_has_permission)
+        return menu_items(rows) + person_data_buttons(self.request.user, instance, MenuItem)
 
     @cached_property
     def add_item_label(self):
@@ -282,26 +290,16 @@ class PortalUsersView(PortalPageMixin, PortalUserIndexView):
     active_tab = "users"
 
 
-class PortalUserFormMixin(ServiceFormMixin):
+class PortalUserFormMixin(ClientFormMixin, ServiceFormMixin):
     """The add and edit pages: the package's form (the email lives on the login)."""
+
+    card_tab = "clientportal_portal_users:client"
 
     def get_form_class(self):
         return PortalUserForm
 
     def get_success_url(self):
         return reverse("clientportal_portal_users:client", args=[self.get_client().pk])
-
-    def get_breadcrumbs_items(self):
-        client = self.get_client()
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("clientportal_clients:index"), "label": _("Clients")},
-            {
-                "url": reverse("clientportal_portal_users:client", args=[client.pk]),
-                "label": str(client),
-            },
-            {"url": "", "label": self.get_page_subtitle()},
-        ]
 
     def get_success_buttons(self):
         return []
@@ -311,14 +309,6 @@ class PortalUserCreateView(PortalUserFormMixin, generic.CreateView):
     """``?client=<pk>`` (and ``&portal=<pk>`` from a portal's tab, preselected)."""
 
     submit_button_label = gettext_lazy("Save and send the activation email")
-
-    def get_client(self) -> Client:
-        if not hasattr(self, "client"):
-            pk = self.request.GET.get("client", "")
-            if not pk.isdigit():
-                raise Http404
-            self.client = get_object_or_404(Client, pk=pk)
-        return self.client
 
     def get_page_subtitle(self):
         return _("Add portal user")
@@ -400,33 +390,8 @@ class PortalUserEditView(PortalUserFormMixin, generic.EditView):
     def header_more_buttons(self):
         pu = self.object
         next_url = reverse("clientportal_portal_users:client", args=[pu.client_id])
-        buttons = []
-        if pu.activated_at is None:
-            buttons.append(
-                Button(
-                    _("Resend activation email"),
-                    url=action_url("resend", pu, next_url=next_url),
-                    icon_name="mail",
-                    priority=10,
-                )
-            )
-        buttons.append(
-            Button(
-                _("Unblock") if pu.is_blocked else _("Block"),
-                url=action_url("unblock" if pu.is_blocked else "block", pu, next_url=next_url),
-                icon_name="lock",
-                priority=20,
-            )
-        )
-        if self.user_has_permission("delete"):
-            buttons.append(
-                Button(
-                    _("Delete"),
-                    url=reverse("clientportal_portal_users:delete", args=[pu.pk]),
-                    icon_name="bin",
-                    priority=30,
-                )
-            )
+        actions = allowed(user_actions(pu, next_url), self.user_has_permission)
+        buttons = header_buttons(a for a in actions if a.name != "edit")
         return buttons + person_data_buttons(self.request.user, pu, Button)
 
 

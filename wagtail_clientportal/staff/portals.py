@@ -9,21 +9,19 @@ from __future__ import annotations
 from functools import partial
 
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import policy_registry
 
 from .. import services, share_kinds
-from ..models import Client, Portal, PortalUser, Share
+from ..models import Portal, PortalUser, Share
 from . import audit_export, roles
 from .base import Refuse403Mixin, StaffView
 from .card import ClientCardMixin, PortalPageMixin
@@ -33,7 +31,8 @@ from .filter_choosers import client_filter
 from .forms import PortalForm
 from .history import access_summary
 from .paginator import CountingPaginator
-from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
+from .row_actions import Action, allowed, menu_items
+from .viewset_base import ClientFormMixin, ServiceDeleteMixin, ServiceFormMixin
 
 SHARE_RELATED = (*share_kinds.RELATED, "shared_by")
 # Revoking from a portal's page goes through the shares' bulk action: one confirmation.
@@ -50,6 +49,44 @@ def with_counts(queryset):
         user_count=count_of(PortalUser.objects.all(), "portals"),
         active_share_count=count_of(Share.objects.active(), "portal"),
     )
+
+
+def portal_actions(portal: Portal) -> list[Action]:
+    """Its shares, its users, rename, delete (the card's box shows the last two)."""
+    return [
+        Action(
+            "shares",
+            _("Shares"),
+            reverse("clientportal_portals:detail", args=[portal.pk]),
+            "link",
+            1,
+        ),
+        Action(
+            "users",
+            _("Portal users"),
+            reverse("clientportal_portal_users:portal", args=[portal.pk]),
+            "group",
+            2,
+        ),
+        Action(
+            "rename",
+            _("Rename"),
+            reverse("clientportal_portals:edit", args=[portal.pk]),
+            "edit",
+            10,
+            "change",
+            _("Rename portal %(name)s") % {"name": portal.name},
+        ),
+        Action(
+            "delete",
+            _("Delete"),
+            reverse("clientportal_portals:delete", args=[portal.pk]),
+            "bin",
+            30,
+            "delete",
+            _("Delete portal %(name)s") % {"name": portal.name},
+        ),
+    ]
 
 
 class PortalFilterSet(WagtailFilterSet):
@@ -76,34 +113,7 @@ class PortalIndexView(Refuse403Mixin, generic.IndexView):
         return None  # a portal is added from its client's card
 
     def get_list_more_buttons(self, instance):
-        buttons = [
-            MenuItem(_("Shares"), url=self.get_edit_url(instance), icon_name="link", priority=1),
-            MenuItem(
-                _("Portal users"),
-                url=reverse("clientportal_portal_users:portal", args=[instance.pk]),
-                icon_name="group",
-                priority=2,
-            ),
-        ]
-        if self.user_has_permission("change"):
-            buttons.append(
-                MenuItem(
-                    _("Rename"),
-                    url=reverse("clientportal_portals:edit", args=[instance.pk]),
-                    icon_name="edit",
-                    priority=10,
-                )
-            )
-        if self.user_has_permission("delete"):
-            buttons.append(
-                MenuItem(
-                    _("Delete"),
-                    url=reverse("clientportal_portals:delete", args=[instance.pk]),
-                    icon_name="bin",
-                    priority=30,
-                )
-            )
-        return buttons
+        return menu_items(allowed(portal_actions(instance), self.user_has_permission))
 
 
 def _save_uploads_switch(actor, portal, data):
@@ -130,19 +140,14 @@ class PortalFormKwargsMixin:
         return {**super().get_form_kwargs(), "for_user": self.request.user}
 
 
-class PortalCreateView(PortalFormKwargsMixin, ServiceFormMixin, generic.CreateView):
+class PortalCreateView(
+    ClientFormMixin, PortalFormKwargsMixin, ServiceFormMixin, generic.CreateView
+):
     """ "+ Dodaj panel klienta" on the card: ``?client=<pk>`` says whose."""
 
     error_fields = PORTAL_ERRORS
     page_title = gettext_lazy("New client portal")
-
-    def get_client(self) -> Client:
-        if not hasattr(self, "client"):
-            pk = self.request.GET.get("client", "")
-            if not pk.isdigit():
-                raise Http404
-            self.client = get_object_or_404(Client, pk=pk)
-        return self.client
+    card_tab = "clientportal_portals:client"
 
     def get_add_url(self):
         return f"{super().get_add_url()}?client={self.get_client().pk}"
@@ -150,14 +155,8 @@ class PortalCreateView(PortalFormKwargsMixin, ServiceFormMixin, generic.CreateVi
     def get_page_subtitle(self):
         return str(self.get_client())
 
-    def get_breadcrumbs_items(self):
-        client = self.get_client()
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("clientportal_clients:index"), "label": _("Clients")},
-            {"url": reverse("clientportal_portals:client", args=[client.pk]), "label": str(client)},
-            {"url": "", "label": self.page_title},
-        ]
+    def get_breadcrumb_label(self):
+        return self.page_title
 
     def save_instance(self):
         data = self.form.cleaned_data
@@ -265,6 +264,10 @@ class ClientPortalsView(ClientCardMixin, StaffView):
         # A page of portals, not all of them: a client may have thousands, and each
         # box costs two counts and its buttons. Ordered by name (a stable order).
         page = Paginator(portals, self.portals_per_page).get_page(self.request.GET.get("p"))
+        policy = policy_registry.get_by_type(Portal)
+        may = partial(policy.user_has_permission, self.request.user)
+        for portal in page:
+            portal.box_actions = allowed(portal_actions(portal), may, "rename", "delete")
         context["portals"] = context["page_obj"] = page
         context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
         context["add_url"] = f"{reverse('clientportal_portals:add')}?client={self.get_client().pk}"

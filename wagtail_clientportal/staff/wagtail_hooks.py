@@ -16,11 +16,13 @@ from .dashboard import add_panel
 from .filter_choosers import FILTER_CHOOSERS
 from .menu import ClientPortalGroup
 from .notifications import ResendNotificationsBulkAction
+from .portal_chooser import portal_chooser_viewset
 from .portal_user_actions import PORTAL_USER_BULK_ACTIONS
 
 register_snippet(ClientPortalGroup)
 for chooser in FILTER_CHOOSERS:
     hooks.register("register_admin_viewset", lambda chooser=chooser: chooser)
+hooks.register("register_admin_viewset", lambda: portal_chooser_viewset)
 
 
 @hooks.register("register_admin_urls")
