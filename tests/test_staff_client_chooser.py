@@ -140,7 +140,8 @@ def test_portal_chooser_searches_portal_and_client_names(client, editor, client_
     by_name = client.get(url, {"q": "zarz"})
     assert [p.pk for p in by_name.context["results"]] == [wanted.pk]
     chosen = client.get(reverse("clientportal_portal_filter_chooser:chosen", args=[wanted.pk]))
-    assert json.loads(chosen.content)["result"]["title"] == "Zarząd (Alfa Sp. z o.o.)"
+    result = json.loads(chosen.content)["result"]
+    assert (result["title"], result["client"]) == ("Zarząd", "Alfa Sp. z o.o.")
 
 
 def test_portal_chooser_refused_without_permission(client, nobody, portal_a):

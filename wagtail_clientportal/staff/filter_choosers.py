@@ -6,14 +6,13 @@ longer at 5,000 clients than at 10. Wagtail's ``ChooserViewSet`` gives a modal w
 search and pagination, and its widget renders only the chosen row; django-filter's
 ``ModelChoiceFilter`` validates the submitted id with one query.
 
-Neither model is in Wagtail's search index, so the modal's search is a filter form
-of its own over the columns staff know a client or a portal by.
+The portal filter is the share dialog's chooser (``portal_chooser``) in single-choice
+mode, open to all of the package's staff (the share dialog's asks for ``share_items``).
+``Client`` is not in Wagtail's search index, so its modal searches with a form of its
+own over the columns staff know a client by, as the client listing does.
 """
 
 from __future__ import annotations
-
-from functools import reduce
-from operator import or_
 
 import django_filters
 from django import forms
@@ -25,41 +24,23 @@ from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.widgets.chooser import BaseChooser
 
-from .. import permissions
 from ..models import Client, Portal
-
-# Anyone who works with portals, their users or shares filters listings by them.
-_MAY_CHOOSE = (
-    permissions.MANAGE_PORTALS,
-    permissions.MANAGE_PORTAL_USERS,
-    permissions.SHARE_ITEMS,
-    "wagtail_clientportal.view_client",
-    "wagtail_clientportal.change_client",
+from . import roles
+from .base import Refuse403Mixin
+from .portal_chooser import (
+    ChoosePortalResultsView,
+    ChoosePortalView,
+    ChosenPortalView,
+    PortalChooserViewSet,
 )
 
-
-class _SearchForm(BaseFilterForm):
-    """``q`` matched (``icontains``) against ``search_fields``, set by the subclass."""
-
-    search_fields: tuple[str, ...] = ()
-    q = forms.CharField(label=_("Search term"), required=False)
-
-    def filter(self, objects):
-        query = (self.cleaned_data.get("q") or "").strip()
-        if query:
-            self.is_searching = True
-            self.search_query = query
-            objects = objects.filter(
-                reduce(or_, (Q(**{f"{field}__icontains": query}) for field in self.search_fields))
-            )
-        return objects
-
-
-class _ChooserPermission:
-    def dispatch(self, request, *args, **kwargs):
-        if not any(request.user.has_perm(perm) for perm in _MAY_CHOOSE):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+# Invoices are snippets: staff who keep them without portal work filter them by client.
+_CLIENT_DATA_PERMS = (
+    "wagtail_clientportal.view_client",
+    "wagtail_clientportal.change_client",
+    "wagtail_clientportal.view_invoice",
+    "wagtail_clientportal.change_invoice",
+)
 
 
 class SafeChooser(BaseChooser):
@@ -73,70 +54,104 @@ class SafeChooser(BaseChooser):
             return None
 
 
-def _viewset(model, *, name, icon, search_fields, placeholder, ordering, queryset, texts):
-    form = type(
-        f"{model.__name__}SearchForm",
-        (_SearchForm,),
-        {
-            "search_fields": search_fields,
-            "q": forms.CharField(
-                label=_("Search term"),
-                required=False,
-                widget=forms.TextInput(attrs={"placeholder": placeholder}),
-            ),
-        },
+class ClientSearchForm(BaseFilterForm):
+    q = forms.CharField(
+        label=_("Search term"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Name, NIP, REGON or email")}),
     )
-    mixin = {"filter_form_class": form, "ordering": ordering}
-    if queryset:
-        mixin["get_object_list"] = lambda self: queryset()
 
-    def view(base):
-        return type(f"{model.__name__}{base.__name__}", (_ChooserPermission, base), mixin)
-
-    viewset_class = type(
-        f"{model.__name__}FilterChooserViewSet",
-        (ChooserViewSet,),
-        {
-            "model": model,
-            "icon": icon,
-            "choose_one_text": texts[0],
-            "choose_another_text": texts[1],
-            "per_page": 20,
-            "base_widget_class": SafeChooser,
-            "choose_view_class": view(chooser_views.ChooseView),
-            "choose_results_view_class": view(chooser_views.ChooseResultsView),
-            "chosen_view_class": type(
-                f"{model.__name__}ChosenView", (_ChooserPermission, chooser_views.ChosenView), {}
-            ),
-            # Clients and portals are created on their own pages, not from a filter.
-            "creation_form_class": None,
-        },
-    )
-    return viewset_class(name)
+    def filter(self, objects):
+        query = (self.cleaned_data.get("q") or "").strip()
+        if query:
+            self.is_searching = True
+            self.search_query = query
+            objects = objects.filter(
+                Q(name__icontains=query)
+                | Q(nip__icontains=query)
+                | Q(regon__icontains=query)
+                | Q(email__icontains=query)
+            )
+        return objects
 
 
-client_chooser_viewset = _viewset(
-    Client,
-    name="clientportal_client_chooser",
-    icon="group",
-    search_fields=("name", "nip", "regon", "email"),
-    placeholder=_("Name, NIP, REGON or email"),
-    ordering=("name", "pk"),
-    queryset=None,
-    texts=(_("Choose a client"), _("Choose another client")),
-)
-portal_chooser_viewset = _viewset(
-    Portal,
-    name="clientportal_portal_filter_chooser",
-    icon="folder-open-inverse",
-    search_fields=("name", "client__name", "client__nip"),
-    placeholder=_("Portal or client name, NIP"),
-    ordering=("client__name", "name", "pk"),
-    # "Zarząd (Alfa Sp. z o.o.)": the title names the client (Portal.__str__).
-    queryset=lambda: Portal.objects.select_related("client"),
-    texts=(_("Choose a client portal"), _("Choose another client portal")),
-)
-FILTER_CHOOSERS = (client_chooser_viewset, portal_chooser_viewset)
+class _ClientAccess(Refuse403Mixin):
+    def check_access(self, request) -> None:
+        user = request.user
+        if roles.is_portal_staff(user):
+            return
+        if not roles.has(user, roles.ACCESS_ADMIN) or not any(
+            roles.has(user, perm) for perm in _CLIENT_DATA_PERMS
+        ):
+            raise PermissionDenied
+
+
+class _ClientList:
+    filter_form_class = ClientSearchForm
+    ordering = ("name", "pk")
+
+
+class ChooseClientView(_ClientAccess, _ClientList, chooser_views.ChooseView):
+    pass
+
+
+class ChooseClientResultsView(_ClientAccess, _ClientList, chooser_views.ChooseResultsView):
+    pass
+
+
+class ChosenClientView(_ClientAccess, chooser_views.ChosenView):
+    pass
+
+
+class ClientChooserViewSet(ChooserViewSet):
+    model = Client
+    icon = "group"
+    choose_one_text = _("Choose a client")
+    choose_another_text = _("Choose another client")
+    per_page = 20
+    base_widget_class = SafeChooser
+    register_widget = False
+    choose_view_class = ChooseClientView
+    choose_results_view_class = ChooseClientResultsView
+    chosen_view_class = ChosenClientView
+    # Clients are created on their own page, with their data: not from a filter.
+    creation_form_class = None
+
+    def get_urlpatterns(self):
+        return [p for p in super().get_urlpatterns() if p.name != "create"]
+
+
+class _PortalStaffAccess:
+    def check_access(self, request) -> None:
+        roles.require_portal_staff(request.user)
+
+
+class FilterChoosePortalView(_PortalStaffAccess, ChoosePortalView):
+    pass
+
+
+class FilterChoosePortalResultsView(_PortalStaffAccess, ChoosePortalResultsView):
+    pass
+
+
+class FilterChosenPortalView(_PortalStaffAccess, ChosenPortalView):
+    pass
+
+
+class PortalFilterChooserViewSet(PortalChooserViewSet):
+    name = "clientportal_portal_filter_chooser"
+    url_prefix = "clientportal/portal-filter-chooser"
+    choose_one_text = _("Choose a client portal")
+    choose_another_text = _("Choose another client portal")
+    base_widget_class = SafeChooser
+    choose_view_class = FilterChoosePortalView
+    choose_results_view_class = FilterChoosePortalResultsView
+    chosen_view_class = FilterChosenPortalView
+
+
+client_chooser_viewset = ClientChooserViewSet("clientportal_client_chooser")
+portal_filter_chooser_viewset = PortalFilterChooserViewSet()
+FILTER_CHOOSERS = (client_chooser_viewset, portal_filter_chooser_viewset)
 
 
 def _filter(viewset, queryset, field_name, label, **extra):
@@ -158,4 +173,4 @@ def portal_filter(field_name: str = "portal", label=None, **extra):
     """The portal filter of a staff listing: the chooser's widget, not every portal."""
     queryset = Portal.objects.select_related("client")
     label = label or _("Client portal")
-    return _filter(portal_chooser_viewset, queryset, field_name, label, **extra)
+    return _filter(portal_filter_chooser_viewset, queryset, field_name, label, **extra)
