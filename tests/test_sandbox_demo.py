@@ -18,8 +18,8 @@ MAILER = "sandbox.sandbox.mail.EmailBackend"
 @pytest.mark.parametrize(
     ("env", "base_url"),
     [
-        ({}, "http://127.0.0.1:8000"),
-        ({"SANDBOX_PORT": "8123"}, "http://127.0.0.1:8123"),
+        ({}, "http://localhost:8000"),
+        ({"SANDBOX_PORT": "8123"}, "http://localhost:8123"),
         (
             {"SANDBOX_PORT": "8123", "SANDBOX_BASE_URL": "https://demo.example"},
             "https://demo.example",
@@ -45,7 +45,7 @@ def test_sandbox_base_url_follows_the_port(monkeypatch, env, base_url):
 
 
 def test_console_mailer_prints_the_text_decoded():
-    link = "http://127.0.0.1:8123/portal/activate/Nw/" + "d" * 70 + "/"
+    link = "http://localhost:8123/portal/activate/Nw/" + "d" * 70 + "/"
     message = mail.EmailMultiAlternatives(
         "Zaproszenie — Kancelaria", f"Dzień dobry,\nlink: {link}\n", to=["ewa@klient.pl"]
     )

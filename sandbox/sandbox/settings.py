@@ -134,9 +134,10 @@ WAGTAILCLIENTPORTAL_TASK_BACKEND = "clientportal"
 
 WAGTAIL_SITE_NAME = "Kancelaria Nowak i Wspólnicy"
 SANDBOX_PORT = os.environ.get("SANDBOX_PORT") or "8000"
-WAGTAILADMIN_BASE_URL = os.environ.get("SANDBOX_BASE_URL") or f"http://127.0.0.1:{SANDBOX_PORT}"
-# Passkeys: WebAuthn refuses IP addresses as its relying party, so in the demo they work
-# at http://localhost:<port> (a secure context like 127.0.0.1), not at 127.0.0.1.
+# localhost, not 127.0.0.1: WebAuthn refuses an IP address as its relying party, so the
+# demo's passkeys work only there (a secure context without TLS); the links in emails
+# lead there too.
+WAGTAILADMIN_BASE_URL = os.environ.get("SANDBOX_BASE_URL") or f"http://localhost:{SANDBOX_PORT}"
 OTP_WEBAUTHN_RP_ID = "localhost"
 OTP_WEBAUTHN_RP_NAME = "Kancelaria Nowak i Wspólnicy"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"http://localhost:{SANDBOX_PORT}"]
