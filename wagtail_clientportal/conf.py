@@ -142,6 +142,11 @@ Setting                                     Default
                                             location, e.g. ``{"/srv/private":
                                             "/_private/"}``; files elsewhere stream
 ``WAGTAILCLIENTPORTAL_PRESIGNED_LIFETIME``  ``60`` seconds a signed URL stays valid
+``WAGTAILCLIENTPORTAL_KSEF_QR_HOST``        ``"qr.ksef.mf.gov.pl"``: host of the KOD I
+                                            link (``qr-test.`` / ``qr-demo.`` for
+                                            KSeF's test and demo environments)
+``WAGTAILCLIENTPORTAL_KSEF_XML_MAX_BYTES``  ``3 MB``: the largest FA(3) file staff may
+                                            import (KSeF's own limit with attachments)
 ==========================================  =========================================
 """
 
@@ -425,3 +430,7 @@ def x_accel_locations() -> dict[str, str]:
 def presigned_lifetime() -> int:
     """Short: a signed URL works for whoever holds it, and no check runs when it is used."""
     return int(_get("PRESIGNED_LIFETIME", 60))
+
+
+def ksef_xml_max_bytes() -> int:
+    return int(_get("KSEF_XML_MAX_BYTES", 3_000_000))
