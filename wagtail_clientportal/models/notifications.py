@@ -65,6 +65,8 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("portal"),
     )
+    # A deleted portal's id, copied by ``delete_portal`` (the audit ZIP of its client).
+    portal_ref = models.PositiveBigIntegerField(_("portal id"), null=True, editable=False)
     # What the message is about, in JSON (counts per kind, the staff note): enough to
     # render it again at delivery time in the recipient's language. Never a link or
     # token: activation and reset links are made from ``user`` when the email is sent.
