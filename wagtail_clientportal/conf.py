@@ -145,6 +145,13 @@ Setting                                     Default
 ``WAGTAILCLIENTPORTAL_KSEF_QR_HOST``        ``"qr.ksef.mf.gov.pl"``: host of the KOD I
                                             link (``qr-test.`` / ``qr-demo.`` for
                                             KSeF's test and demo environments)
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_STREAM_ROWS`` ``50_000``: above this many rows
+                                            (shares, access and delivery records,
+                                            notifications) an audit ZIP is built by
+                                            a task and its link emailed, instead of
+                                            being streamed to the browser
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_KEEP_DAYS`` ``7``: days a task-built audit ZIP
+                                            stays in the private storage
 ``WAGTAILCLIENTPORTAL_KSEF_XML_MAX_BYTES``  ``3 MB``: the largest FA(3) file staff may
                                             import (KSeF's own limit with attachments)
 ==========================================  =========================================
@@ -434,3 +441,11 @@ def presigned_lifetime() -> int:
 
 def ksef_xml_max_bytes() -> int:
     return int(_get("KSEF_XML_MAX_BYTES", 3_000_000))
+
+
+def audit_export_stream_rows() -> int:
+    return int(_get("AUDIT_EXPORT_STREAM_ROWS", 50_000))
+
+
+def audit_export_keep_days() -> int:
+    return int(_get("AUDIT_EXPORT_KEEP_DAYS", 7))

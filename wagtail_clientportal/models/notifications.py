@@ -22,6 +22,7 @@ class Notification(models.Model):
         RECEIPT_REMINDER = "receipt_reminder", _("Receipt confirmation reminder")
         RECEIPT_OVERDUE = "receipt_overdue", _("Receipt confirmation overdue")
         UPLOAD_RECEIVED = "upload_received", _("Files received from a client")
+        AUDIT_EXPORT_READY = "audit_export_ready", _("Audit export ready")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

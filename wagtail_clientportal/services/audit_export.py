@@ -334,7 +334,11 @@ def stream_zip(files, manifest: dict) -> Iterator[bytes]:
 def portal_audit_zip(actor, portal: Portal) -> Iterator[bytes]:
     """The ZIP's bytes, chunk by chunk; ADO and Administrator only (``manage_portals``)."""
     require(actor, MANAGE_PORTALS)
-    manifest = {
+    return stream_zip(portal_files(portal), portal_manifest(actor, portal))
+
+
+def portal_manifest(actor, portal: Portal) -> dict:
+    return {
         "format": "wagtail-clientportal audit export 1",
         "portal": {"id": portal.pk, "name": portal.name},
         "client": {"id": portal.client_id, "name": portal.client.name},
@@ -343,4 +347,3 @@ def portal_audit_zip(actor, portal: Portal) -> Iterator[bytes]:
         "generated_at": timezone.now().isoformat(),
         "csv": {"encoding": "utf-8-sig", "delimiter": ";"},
     }
-    return stream_zip(portal_files(portal), manifest)
