@@ -8,8 +8,10 @@ Peak memory is measured with ``tracemalloc`` around consuming the stream (the ZI
 bytes are counted and dropped, as a streaming response would send them), next to
 the same export of a portal with a tenth of the rows (the baseline, same run):
 bounded memory means the two peaks are close while the sizes differ tenfold. Last,
-the client's ZIP (``client_audit_export``) over both portals and a third one
-deleted after its shares and events were written (its history kept, SET_NULL).
+the big portal's ZIP built the way a task builds it (``audit_export_jobs.build``,
+into a temporary file, then the private storage), and the client's ZIP
+(``client_audit_export``) over both portals and a third one deleted after its
+shares and events were written (its history kept, SET_NULL).
 """
 
 import os
@@ -116,6 +118,24 @@ def run():
         peaks.append(peak)
         print(f"{label}: {elapsed:.2f} s, peak {peak / 2**20:.1f} MiB, ZIP {size / 2**20:.1f} MiB")
     print(f"peak memory, 10x the rows: x{peaks[1] / peaks[0]:.2f} of the baseline")
+    # The same big portal through the task (written to a temporary file, then storage).
+    from wagtail_clientportal.models import AuditExport
+    from wagtail_clientportal.services import audit_export_jobs
+
+    export = AuditExport.objects.create(
+        requested_by=admin, scope="portal", object_id=big.pk, object_name=big.name
+    )
+    tracemalloc.start()
+    start = time.perf_counter()
+    audit_export_jobs.build(export.pk)
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    export.refresh_from_db()
+    print(
+        f"10,000 / 100,000 by the task ({export.status}, {export.rows_done:,} rows): "
+        f"{elapsed:.2f} s, peak {peak / 2**20:.1f} MiB, ZIP {export.size / 2**20:.1f} MiB"
+    )
     gone = Portal.objects.create(client=client, name="Usunięty")
     fill(gone, 1_000, 10_000, admin)
     services.delete_portal(admin, gone)

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
 from tests.conftest import staff_user
 from tests.factories import DocumentFactory
@@ -44,6 +45,8 @@ def test_a_large_portal_is_built_by_a_task_and_emailed(
     assert response["Location"] == reverse("clientportal_staff:audit_export", args=[export.pk])
     assert export.status == "done" and export.rows_done == export.rows_total >= 3
     assert export.expires_at > timezone.now() + datetime.timedelta(days=6)
+    [entry] = ModelLogEntry.objects.filter(action="wagtail_clientportal.audit_export")
+    assert entry.data["how"] == "task" and entry.data["export_id"] == export.pk
     [mail] = [m for m in mailoutbox if ado.email in m.to]
     page_url = reverse("clientportal_staff:audit_export", args=[export.pk])
     assert page_url in mail.body and "token" not in mail.body

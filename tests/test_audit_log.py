@@ -35,7 +35,7 @@ def test_every_action_is_registered_with_a_polish_label():
     from django.utils import translation
 
     actions = list(audit._ACTIONS)
-    assert len(actions) == 14
+    assert len(actions) == 15
     for action in actions:
         assert registry.action_exists(action), action
         with translation.override("en"):

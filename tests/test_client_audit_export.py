@@ -78,6 +78,11 @@ def test_the_client_zip_holds_live_and_deleted_portals(client, ado, histories, p
     assert note["recipient"] == "osoba@alfa.pl"
     text = b"".join(archive.read(n) for n in archive.namelist()).decode("utf-8-sig")
     assert "Obca" not in text  # another client's share never appears
+    from wagtail.models import ModelLogEntry
+
+    [entry] = ModelLogEntry.objects.filter(action="wagtail_clientportal.audit_export")
+    assert (entry.object_id, entry.user_id) == (str(client_a.pk), ado.pk)
+    assert entry.data["how"] == "stream"
 
 
 def test_a_legacy_deleted_portal_is_found_by_the_clients_name(ado, client_a, editor):

@@ -44,6 +44,7 @@ REVOKE = f"{PREFIX}.revoke"
 VERSION_SNAPSHOT = f"{PREFIX}.version.snapshot"
 RECEIPT_CONFIRM = f"{PREFIX}.receipt.confirm"
 NOTIFICATION_RESEND = f"{PREFIX}.notification.resend"
+AUDIT_EXPORT = f"{PREFIX}.audit_export"
 
 
 def _count_message(singular: str, plural: str, key: str):
@@ -76,6 +77,7 @@ _ACTIONS = {
     VERSION_SNAPSHOT: (_("Document version: pinned"), _("Pinned a document version")),
     RECEIPT_CONFIRM: (_("Client portal: receipt confirmed"), _("Receipt confirmed by the client")),
     NOTIFICATION_RESEND: (_("Notification: sent again"), _("Queued the notification again")),
+    AUDIT_EXPORT: (_("Audit export"), _("Exported the audit records (ZIP)")),
 }
 
 _COUNTED = {
@@ -300,3 +302,14 @@ def notifications_resent(actor, notifications) -> None:
         for n in notifications
     )
     log_many(entries, NOTIFICATION_RESEND, actor)
+
+
+def audit_exported(actor, target, how: str, export_id=None) -> None:
+    """An audit ZIP asked for (``how``: "stream" or "task"), on the portal or the client."""
+    if hasattr(target, "client_id"):
+        data = portal_data(target, how=how)
+    else:
+        data = {"client_id": target.pk, "client_name": target.name, "how": how}
+    if export_id is not None:
+        data["export_id"] = export_id
+    log(target, AUDIT_EXPORT, actor, data)

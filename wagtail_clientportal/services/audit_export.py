@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from ..models import AccessEvent, DeliveryEvent, Notification, Portal, Share
 from ..permissions import MANAGE_PORTALS, require
+from .audit import audit_exported
 
 CHUNK_ROWS = 500
 
@@ -334,6 +335,7 @@ def stream_zip(files, manifest: dict) -> Iterator[bytes]:
 def portal_audit_zip(actor, portal: Portal) -> Iterator[bytes]:
     """The ZIP's bytes, chunk by chunk; ADO and Administrator only (``manage_portals``)."""
     require(actor, MANAGE_PORTALS)
+    audit_exported(actor, portal, "stream")
     return stream_zip(portal_files(portal), portal_manifest(actor, portal))
 
 

@@ -34,6 +34,7 @@ from ..models import AccessEvent, AuditExport, Client, DeliveryEvent, Notificati
 from ..notifications import outbox
 from ..permissions import MANAGE_PORTALS, require
 from . import audit_export, client_audit_export
+from .audit import audit_exported
 
 PROGRESS_EVERY = 2000  # rows between two progress writes
 
@@ -74,6 +75,7 @@ def request_export(actor, target: Portal | Client) -> AuditExport:
         object_name=target.name,
         rows_total=count_rows(scopes_of(target)),
     )
+    audit_exported(actor, target, "task", export_id=export.pk)
     transaction.on_commit(lambda: build_audit_export.enqueue(export.pk))
     return export
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ..models import Client, Share
 from ..permissions import MANAGE_PORTALS, require
+from .audit import audit_exported
 from .audit_export import Scope, _user, portal_files, stream_zip
 
 
@@ -87,5 +88,6 @@ def client_manifest(actor, client: Client, scopes: list[Scope]) -> dict:
 def client_audit_zip(actor, client: Client) -> Iterator[bytes]:
     """The ZIP's bytes, chunk by chunk; ADO and Administrator only (``manage_portals``)."""
     require(actor, MANAGE_PORTALS)
+    audit_exported(actor, client, "stream")
     scopes = client_scopes(client)
     return stream_zip(client_files(scopes), client_manifest(actor, client, scopes))
