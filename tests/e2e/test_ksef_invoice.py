@@ -69,7 +69,7 @@ def test_staff_import_the_xml_and_the_client_sees_kod_i(new_page, screenshot, tm
     assert (invoice.seller_nip, str(invoice.gross_amount)) == ("5265877635", "1200.00")
     staff.goto(reverse("clientportal_invoices:edit", args=[invoice.pk]))
     expect(staff.locator("#id_seller_nip")).to_have_value("5265877635")
-    staff.locator("#id_ksef_kod_ii_url").scroll_into_view_if_needed()
+    staff.locator("#id_ksef_xml").evaluate("e => e.closest('section').scrollIntoView(true)")
     screenshot(staff, "staff-invoice-ksef-import", full_page=False)
 
     [share] = services.share_items(firm.editor, [firm.invoices_portal], [invoice]).created

@@ -334,7 +334,9 @@ class InvoiceViewSet(SnippetViewSet):
                 [
                     FieldPanel("ksef_xml", widget=PrivateFileInput(attrs={"accept": ".xml"})),
                     FieldRowPanel([FieldPanel("ksef_mode"), FieldPanel("seller_nip")]),
-                    FieldRowPanel([FieldPanel("ksef_number"), FieldPanel("ksef_assigned_at")]),
+                    # 35 characters: the number gets its own row, never cut off.
+                    FieldPanel("ksef_number"),
+                    FieldPanel("ksef_assigned_at"),
                     FieldPanel("ksef_kod_ii_url"),
                 ],
                 heading=_("KSeF"),
