@@ -2,12 +2,15 @@
 
 Boots the stack (nginx → gunicorn ×4 → PostgreSQL, Redis, two db_workers; needs
 PostgreSQL at DATABASE_URL and nginx), seeds 50 people and 20 documents of 20 KiB,
-then runs locust headless three times, loopback only, with no think time (capacity):
+then runs locust headless six times, loopback only, with no think time (capacity):
 
 1. ``PortalClient``: each user logs in with its emailed code, then browses the
    first page (2), searches (1) and downloads (4) through the x-accel offload;
 2. ``PortalDownloader``: downloads only, through the check and the offload;
-3. ``StaticBaseline``: the same files as plain nginx static files.
+3. ``StaticBaseline``: the same files as plain nginx static files;
+4. ``WagtailServe``: as many small documents through Wagtail's own serve view;
+5. ``PortalLargeDownloader`` / ``StaticLargeBaseline``: 20 MiB files (``--large-mib``)
+   through the check and the offload, and as nginx static files: bytes per second.
 
 Prints requests/s, p50/p95/p99 and errors per request kind and the download ratio.
 ``--users`` and ``--seconds`` change the load (defaults 50 and 60).
@@ -95,16 +98,26 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--large-mib", type=int, default=20)
     args = parser.parse_args()
     stack = Stack(login_ip_limit=10_000)
     try:
-        stack.start(seed_users=args.users, seed_documents=20)
+        stack.start(
+            seed_users=args.users,
+            seed_documents=20,
+            large=4,
+            large_size=args.large_mib * 1024 * 1024,
+            public=20,
+        )
         started = time.monotonic()
         stack.sessions = log_everyone_in(stack)
         logins = time.monotonic() - started
         portal = run_locust(stack, "PortalClient", args.users, args.seconds)
         downloads = run_locust(stack, "PortalDownloader", args.users, args.seconds)
         static = run_locust(stack, "StaticBaseline", args.users, args.seconds)
+        wagtail = run_locust(stack, "WagtailServe", args.users, args.seconds)
+        large = run_locust(stack, "PortalLargeDownloader", args.users, args.seconds)
+        large_static = run_locust(stack, "StaticLargeBaseline", args.users, args.seconds)
     finally:
         stack.stop()
     print(f"{args.users} users, {args.seconds} s each run, no think time, loopback")
@@ -119,9 +132,25 @@ def main():
     baseline = static["download (nginx static)"]
     print(line("downloads only, portal check + x-accel", offloaded))
     print(line("downloads only, nginx static", baseline))
-    ratio = float(offloaded["Requests/s"]) / float(baseline["Requests/s"])
-    print(f"download throughput, portal / nginx static: {ratio:.2f}x")
-    errors = sum(int(r["Aggregated"]["Failure Count"]) for r in (portal, downloads, static))
+    served = wagtail["download (Wagtail serve view)"]
+    print(line("downloads only, Wagtail's serve view (baseline)", served))
+    big = large["large download (x-accel)"]
+    big_static = large_static["large download (nginx static)"]
+    print(line(f"{args.large_mib} MiB files, portal check + x-accel", big))
+    print(line(f"{args.large_mib} MiB files, nginx static (baseline)", big_static))
+
+    def rate(row):
+        return float(row["Requests/s"])
+
+    print(f"small downloads, portal / nginx static: {rate(offloaded) / rate(baseline):.2f}x")
+    print(f"small downloads, portal / Wagtail's serve view: {rate(offloaded) / rate(served):.2f}x")
+    print(
+        f"{args.large_mib} MiB downloads, portal / nginx static: "
+        f"{rate(big) * args.large_mib:.0f} / {rate(big_static) * args.large_mib:.0f} MiB/s = "
+        f"{rate(big) / rate(big_static):.2f}x"
+    )
+    runs = (portal, downloads, static, wagtail, large, large_static)
+    errors = sum(int(r["Aggregated"]["Failure Count"]) for r in runs)
     return 1 if errors else 0
 
 

@@ -11,6 +11,9 @@
 3. The portal's documents section (first page, last page, a search) with 100,000
    shares versus 25, through the real view and template.
 4. The client card's "Panel klienta" tab of a client with 5,000 portals versus 10.
+5. The staff listings with client and portal filters (all shares, invoices, portals,
+   portal users, Wagtail's documents with the "Udostępniono" column) at 5,000 clients
+   versus 10 (with five portals, people and invoices each, so pages are as full).
 """
 
 import time
@@ -129,6 +132,7 @@ def run():
         return best, queries
 
     vendor = connection.vendor
+    staff_listings(vendor, admin, documents)
     print(f"{vendor}: delete_portal, 10,000 shares and 200 users")
     t_floor, q_floor = measure(floor_delete, lambda: portal_with(10_000, 200))
     t_svc, q_svc = measure(
@@ -219,6 +223,97 @@ def run():
         f"  10 portals {t_few * 1000:7.1f} ms   5,000 portals {t_many * 1000:7.1f} ms  "
         f"(ratio {t_many / t_few:.1f})"
     )
+
+
+def staff_listings(vendor, admin, documents):
+    """Section 5, run first: before the other sections add their own clients."""
+    from django.urls import reverse
+
+    from wagtail_clientportal.models import Client, Invoice, Portal, PortalUser, Share
+
+    User = type(admin)
+    staff = HttpClient()
+    staff.force_login(admin)
+    made = [0]
+    pool = []
+
+    def clients(n, per):
+        """``n`` clients, each with ``per`` portals, people, invoices and 2 × ``per`` shares."""
+        first = made[0]
+        made[0] += n * per
+        numbers = range(first, first + n * per)
+        owners = Client.objects.bulk_create(
+            [Client(name=f"Klient {i:05d} Sp. z o.o.") for i in range(first, first + n)]
+        )
+        each = [c for c in owners for _ in range(per)]
+        portals = Portal.objects.bulk_create(
+            [Portal(client=c, name=f"Zarząd {i}") for i, c in zip(numbers, each, strict=True)]
+        )
+        logins = User.objects.bulk_create(
+            [User(username=f"k{i}@klient.pl", email=f"k{i}@klient.pl") for i in numbers]
+        )
+        PortalUser.objects.bulk_create(
+            [
+                PortalUser(user=u, client=c, first_name="Anna", last_name="Nowak")
+                for u, c in zip(logins, each, strict=True)
+            ]
+        )
+        Invoice.objects.bulk_create(
+            [
+                Invoice(
+                    client=c,
+                    number=f"FV/{i}",
+                    issue_date="2026-11-02",
+                    sale_date="2026-11-02",
+                    due_date="2026-11-16",
+                    net_amount=100,
+                    vat_amount=23,
+                    gross_amount=123,
+                    pdf=f"i/{i}.pdf",
+                )
+                for i, c in zip(numbers, each, strict=True)
+            ]
+        )
+        # The same 100 documents for every client: the documents listing then shows what
+        # its "Udostępniono" column costs at 5,000 clients, not Wagtail's own sorting of
+        # more documents.
+        pool.extend(documents(100 - len(pool)))
+        Share.objects.bulk_create(
+            [
+                Share(portal=p, document=d, shared_by=admin, search_text=d.title.lower())
+                for n, p in enumerate(portals)
+                for d in (pool[(2 * n) % 100], pool[(2 * n + 1) % 100])
+            ],
+            batch_size=2000,
+        )
+
+    pages = {
+        "all shares": reverse("clientportal_shares:list"),
+        "invoices": reverse("clientportal_invoices:list"),
+        "portals": reverse("clientportal_portals:index"),
+        "portal users": reverse("clientportal_portal_users:index"),
+        "documents (Wagtail)": reverse("wagtaildocs:index"),
+    }
+
+    def each(url):
+        def fetch():
+            response = staff.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return fetch
+
+    # 10 clients with 5 of everything: every listing's first page is as full as it is at
+    # 5,000 clients, so the ratio shows what the number of clients costs, not page filling.
+    clients(10, per=5)
+    few = {name: timed(each(url), 5) for name, url in pages.items()}
+    clients(4_990, per=1)
+    print(f"{vendor}: staff listings, 5,000 clients vs 10")
+    for name, url in pages.items():
+        many = timed(each(url), 5)
+        print(
+            f"  {name:20s} 10: {few[name] * 1000:7.1f} ms   5,000: {many * 1000:7.1f} ms  "
+            f"(ratio {many / few[name]:.2f})"
+        )
 
 
 if __name__ == "__main__":

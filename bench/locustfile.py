@@ -1,7 +1,9 @@
-"""Locust users of bench_load.py: portal clients browsing and downloading, or the baseline.
+"""Locust users of bench_load.py: portal clients browsing and downloading, or the baselines.
 
 Run by bench/bench_load.py against the reference stack (deploy/stack.py); the
-environment says where the stack is and who may log in.
+environment says where the stack is and who may log in. Each class is run on its
+own; locust adds a base class's tasks to a subclass's, so the portal users share
+an abstract base holding only the login cookies.
 """
 
 import itertools
@@ -17,18 +19,27 @@ _sessions = itertools.cycle(json.loads(os.environ.get("CLIENTPORTAL_SESSIONS", "
 THINK = float(os.environ.get("CLIENTPORTAL_THINK", "0"))
 
 
-class PortalClient(HttpUser):
+class _User(HttpUser):
+    abstract = True
+    wait_time = between(THINK / 2, THINK * 1.5)
+
+
+class _LoggedIn(_User):
     """A person already logged in (bench_load.py logs everyone in first, over HTTP with
     the emailed code, so the timed run measures browsing and downloading)."""
 
-    wait_time = between(THINK / 2, THINK * 1.5)
-    weight = 1
+    abstract = True
 
     def on_start(self):
         for name, value in next(_sessions).items():
             self.client.cookies.set(name, value)
         self.portal = f"/portal/p/{SEED['portal']}/"
 
+    def fetch(self, shares, name):
+        self.client.get(f"{self.portal}file/{random.choice(shares)}/", name=name)
+
+
+class PortalClient(_LoggedIn):
     @task(2)
     def first_page(self):
         self.client.get(self.portal + "documents/", name="portal: first page")
@@ -39,15 +50,27 @@ class PortalClient(HttpUser):
 
     @task(4)
     def download(self):
-        share = random.choice(SEED["shares"])
-        self.client.get(f"{self.portal}file/{share}/", name="download (x-accel)")
+        self.fetch(SEED["shares"], "download (x-accel)")
 
 
-class StaticBaseline(HttpUser):
-    """The same files as plain nginx static files: the physical floor."""
+class PortalDownloader(_LoggedIn):
+    """Downloads only, through the portal's check and nginx's offload: the baseline's pair."""
 
-    wait_time = between(THINK / 2, THINK * 1.5)
-    weight = 1
+    @task
+    def download(self):
+        self.fetch(SEED["shares"], "download (x-accel)")
+
+
+class PortalLargeDownloader(_LoggedIn):
+    """Large files through the portal's check and nginx's offload: bytes per second."""
+
+    @task
+    def download(self):
+        self.fetch(SEED["large_shares"], "large download (x-accel)")
+
+
+class StaticBaseline(_User):
+    """The same small files as plain nginx static files: the physical floor."""
 
     @task
     def download(self):
@@ -55,7 +78,19 @@ class StaticBaseline(HttpUser):
         self.client.get(f"/_baseline/{name}", name="download (nginx static)")
 
 
-class PortalDownloader(PortalClient):
-    """Downloads only, through the portal's check and nginx's offload: the baseline's pair."""
+class StaticLargeBaseline(_User):
+    """The same large files as plain nginx static files."""
 
-    tasks = [PortalClient.download]
+    @task
+    def download(self):
+        name = random.choice(SEED["large_files"]).rsplit("/", 1)[1]
+        self.client.get(f"/_baseline/{name}", name="large download (nginx static)")
+
+
+class WagtailServe(_User):
+    """Small documents through Wagtail's own serve view (``serve_view``; never shared, so
+    public): what a Wagtail site costs per file, the small-download baseline."""
+
+    @task
+    def download(self):
+        self.client.get(random.choice(SEED["public"]), name="download (Wagtail serve view)")

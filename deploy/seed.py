@@ -36,7 +36,10 @@ def people(client, portal, count, start=0):
     return made
 
 
-def seed(users=1, documents=5):
+def seed(users=1, documents=5, large=0, large_size=20 * 1024 * 1024, public=0):
+    """``documents`` small files shared onto the portal; ``large`` files of ``large_size``
+    shared too (the offload's bytes/s); ``public`` small documents never shared, which
+    Wagtail's own serve view may send to anyone (the load test's Wagtail baseline)."""
     User = get_user_model()
     staff = User.objects.create_superuser(
         "kancelaria@example.com", "kancelaria@example.com", PASSWORD
@@ -51,8 +54,25 @@ def seed(users=1, documents=5):
         )
         for n in range(documents)
     ]
+    big = [
+        Document.objects.create(
+            title=f"Akta {n}",
+            file=ContentFile(document_bytes(n, large_size), name=f"akta-{n}.pdf"),
+        )
+        for n in range(large)
+    ]
+    open_docs = [
+        Document.objects.create(
+            title=f"Regulamin {n}", file=ContentFile(document_bytes(n), name=f"regulamin-{n}.pdf")
+        )
+        for n in range(public)
+    ]
     shares = services.share_items(staff, [portal], docs).created
+    large_shares = services.share_items(staff, [portal], big).created if big else []
     return {
+        "large_shares": [s.pk for s in large_shares],
+        "large_files": [d.file.name for d in big],
+        "public": [d.url for d in open_docs],
         "email": emails[0],
         "emails": emails,
         "password": PASSWORD,

@@ -147,7 +147,7 @@ class Stack:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.db_name}"')
 
-    def start(self, seed_users=1, seed_documents=5):
+    def start(self, seed_users=1, seed_documents=5, **seed_options):
         if not _redis_up():
             self.spawn(
                 "redis",
@@ -168,7 +168,8 @@ class Stack:
         self.django("migrate", "--noinput", "-v", "0")
         self.django("collectstatic", "--noinput", "-v", "0")
         self.seed = self.run_python(
-            f"from deploy.seed import seed\nresult = seed({seed_users}, {seed_documents})"
+            "from deploy.seed import seed\n"
+            f"result = seed({seed_users}, {seed_documents}, **{seed_options!r})"
         )
         self.spawn(
             "gunicorn",

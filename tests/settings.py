@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_email",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -97,3 +98,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Passkeys (django-otp-webauthn). WebAuthn needs a secure context and a domain as the
+# relying party: "localhost" (pytest-django's live server runs at http://localhost:<port>;
+# the browser tests put that origin in ALLOWED_ORIGINS, the other tests' software
+# authenticator answers for this one).
+OTP_WEBAUTHN_RP_ID = "localhost"
+OTP_WEBAUTHN_RP_NAME = "Test"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = ["http://localhost:8000"]

@@ -20,7 +20,7 @@ from wagtail_clientportal.services.delivery import verify_chain
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
-BIG = bytes(range(256)) * 1024  # 256 KiB: several chunks
+BIG = bytes(range(256)) * (downloads.CHUNK * 3 // 256 + 7)  # several chunks and a short one
 
 
 @pytest.fixture
@@ -78,6 +78,18 @@ def test_a_changed_live_document_gives_a_different_hash(logged_in, editor, porta
     assert first.sha256 == hashlib.sha256(b"%PDF first").hexdigest()
     assert second.sha256 == hashlib.sha256(b"%PDF second, edited").hexdigest()
     assert second.prev_hash == first.record_hash
+
+
+@pytest.mark.parametrize("threads", [0, 2], ids=["inline", "pool"])
+def test_the_hash_is_the_files_sha256_hashed_inline_or_on_the_pool(
+    settings, logged_in, editor, portal_a, threads
+):
+    settings.WAGTAILCLIENTPORTAL_HASH_THREADS = threads
+    share = _share(editor, portal_a, DocumentFactory(file=ContentFile(BIG, name="a.pdf")))
+    assert b"".join(logged_in.get(_url(share)).streaming_content) == BIG
+    event = DeliveryEvent.objects.get()
+    assert (event.status, event.bytes_sent) == ("complete", len(BIG))
+    assert event.sha256 == hashlib.sha256(BIG).hexdigest()
 
 
 def test_a_range_is_partial_and_not_a_complete_download(logged_in, editor, member, portal_a):

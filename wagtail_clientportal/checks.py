@@ -101,3 +101,25 @@ def check_base_url(app_configs, **kwargs):
             id="wagtail_clientportal.W004",
         )
     ]
+
+
+@register()
+def check_receipt_signing(app_configs, **kwargs):
+    """A signer that cannot sign would send every receipt unsigned: say so at start-up."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .services import receipt_signing
+
+    try:
+        signer = receipt_signing.signer()
+        problems = signer.problems() if signer is not None else []
+    except ImproperlyConfigured as error:
+        problems = [str(error)]
+    return [
+        Error(
+            _("WAGTAILCLIENTPORTAL_RECEIPT_SIGNING cannot sign receipts."),
+            hint=problem,
+            id="wagtail_clientportal.E002",
+        )
+        for problem in problems
+    ]

@@ -83,6 +83,11 @@ Setting                                     Default
                                             throttling (must be shared by all processes)
 ``WAGTAILCLIENTPORTAL_LOGIN_TIMEOUT``       ``600`` seconds between the password and the
                                             one-time code step
+``WAGTAILCLIENTPORTAL_PASSKEY_LOGIN``      ``False``: a person with a passkey may also log
+                                            in with the passkey alone (no password; the
+                                            passkey with its PIN or biometrics is two
+                                            factors). Off: a passkey is a second factor
+                                            after the password only
 ``WAGTAILCLIENTPORTAL_PAGE_SIZE``           ``25`` items per portal page
 ``WAGTAILCLIENTPORTAL_SESSION_IDLE_TIMEOUT`` ``30 * 60`` seconds without a request before
                                             a verified portal session ends
@@ -112,6 +117,21 @@ Setting                                     Default
 ``WAGTAILCLIENTPORTAL_TSA_MAX_ATTEMPTS``  ``8``: attempts before a timestamp is
                                             marked failed (first retry after
                                             ``NOTIFY_RETRY_DELAY``, then doubled)
+``WAGTAILCLIENTPORTAL_HASH_THREADS``      ``None``: threads per process that hash a
+                                            streamed download beside its sending (up
+                                            to 4 on more than two cores, else ``0``:
+                                            in the sending thread);
+                                            services/stream_hash.py says why
+``WAGTAILCLIENTPORTAL_RECEIPT_SIGNING``   ``None`` (off): the firm's certificate for
+                                            PAdES signatures of receipt PDFs, a dict
+                                            ``{"key": path, "cert": path,
+                                            "passphrase": str, "chain": [paths],
+                                            "reason": str, "location": str}`` (only
+                                            ``key`` and ``cert`` required)
+``WAGTAILCLIENTPORTAL_RECEIPT_SIGNER``    ``"wagtail_clientportal.services.``
+                                            ``receipt_signing.PadesSigner"``: dotted path
+                                            of the class that signs (an HSM or a remote
+                                            signing service instead)
 ``WAGTAILCLIENTPORTAL_UPLOAD_MAX_FILE_SIZE`` ``100 MiB``: largest file a client may send
 ``WAGTAILCLIENTPORTAL_UPLOAD_MAX_TOTAL_SIZE`` ``200 MiB``: largest sending (all its files)
 ``WAGTAILCLIENTPORTAL_UPLOAD_MAX_FILES``    ``20`` files per sending
@@ -150,10 +170,27 @@ Setting                                     Default
                                             notifications) an audit ZIP is built by
                                             a task and its link emailed, instead of
                                             being streamed to the browser
-``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_KEEP_DAYS`` ``7``: days a task-built audit ZIP
-                                            stays in the private storage
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_KEEP_DAYS`` ``RETENTION_EXPORTS_DAYS`` (7): days a
+                                            task-built audit ZIP stays in the private
+                                            storage (``clientportal/exports/audit/``;
+                                            ``None``: until deleted by hand)
 ``WAGTAILCLIENTPORTAL_KSEF_XML_MAX_BYTES``  ``3 MB``: the largest FA(3) file staff may
                                             import (KSeF's own limit with attachments)
+``WAGTAILCLIENTPORTAL_RETENTION_ACCESS_EVENTS_DAYS`` ``6 * 365``: access events
+                                            older than this are deleted by
+                                            ``clientportal_enforce_retention``
+                                            (``None``: kept for ever)
+``WAGTAILCLIENTPORTAL_RETENTION_NOTIFICATIONS_DAYS`` ``365``: finished outbox rows
+                                            (sent, failed, bounced, …) older than
+                                            this are deleted (``None``: kept)
+``WAGTAILCLIENTPORTAL_RETENTION_EXPORTS_DAYS`` ``7``: export files kept in the
+                                            private storage under
+                                            ``clientportal/exports/`` are deleted
+                                            after this many days (``None``: kept)
+``WAGTAILCLIENTPORTAL_RETENTION_DELIVERY_DAYS`` ``None``: delivery records are never
+                                            deleted. A number: a portal's whole chain
+                                            goes once its newest record is older,
+                                            never while the portal is on legal hold
 ==========================================  =========================================
 """
 
@@ -276,6 +313,10 @@ def login_timeout() -> int:
     return int(_get("LOGIN_TIMEOUT", 600))
 
 
+def passkey_login() -> bool:
+    return bool(_get("PASSKEY_LOGIN", False))
+
+
 def page_size() -> int:
     return int(_get("PAGE_SIZE", 25))
 
@@ -364,6 +405,40 @@ def tsa_max_attempts() -> int:
     return max(1, int(_get("TSA_MAX_ATTEMPTS", 8)))
 
 
+def _days(name: str, default: int | None) -> int | None:
+    value = _get(name, default)
+    return None if value is None else max(0, int(value))
+
+
+def retention_access_events_days() -> int | None:
+    return _days("RETENTION_ACCESS_EVENTS_DAYS", 6 * 365)
+
+
+def retention_notifications_days() -> int | None:
+    return _days("RETENTION_NOTIFICATIONS_DAYS", 365)
+
+
+def retention_exports_days() -> int | None:
+    return _days("RETENTION_EXPORTS_DAYS", 7)
+
+
+def retention_delivery_days() -> int | None:
+    """``None`` (the default): delivery records, the firm's evidence, are never deleted."""
+    return _days("RETENTION_DELIVERY_DAYS", None)
+
+
+def hash_threads() -> int | None:
+    return _get("HASH_THREADS", None)
+
+
+def receipt_signing() -> dict | None:
+    return _get("RECEIPT_SIGNING", None) or None
+
+
+def receipt_signer() -> str:
+    return _get("RECEIPT_SIGNER", "wagtail_clientportal.services.receipt_signing.PadesSigner")
+
+
 MIB = 1024 * 1024
 DEFAULT_UPLOAD_TYPES = (
     "application/pdf",
@@ -447,5 +522,7 @@ def audit_export_stream_rows() -> int:
     return int(_get("AUDIT_EXPORT_STREAM_ROWS", 50_000))
 
 
-def audit_export_keep_days() -> int:
-    return int(_get("AUDIT_EXPORT_KEEP_DAYS", 7))
+def audit_export_keep_days() -> int | None:
+    """Days a task-built audit ZIP is kept; by default the retention period of exports."""
+    value = _get("AUDIT_EXPORT_KEEP_DAYS", retention_exports_days())
+    return None if value is None else int(value)

@@ -41,9 +41,19 @@ ERRORS = {
         "A document and a pinned version of it cannot both be shared on one portal: "
         "revoke one first."
     ),
+    "erase_staff_login": _(
+        "This person also has a staff login of the firm: it cannot be erased from here."
+    ),
+    "portal_legal_hold": _("The portal is under a legal hold: it cannot be deleted."),
     "two_versions_of_document": _("Choose one version of each document."),
     "newer_version_shared": _(
         "A newer version of “%(item)s” is already shared on this portal: revoke it first."
+    ),
+    "notification_preference_invalid": _("Choose how to be told about new items."),
+    "zip_nothing_selected": _("Select at least one item to download."),
+    "zip_not_available": _(
+        "Some of the selected items are not available on this portal (withdrawn, expired "
+        "or never shared here). Nothing was downloaded."
     ),
 }
 

@@ -1,4 +1,4 @@
-"""The three permissions of the package (DESIGN rule 2) and the one check services use."""
+"""The package's permissions (DESIGN rule 2) and the one check services use."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ APP = "wagtail_clientportal"
 MANAGE_PORTALS = f"{APP}.manage_portals"
 MANAGE_PORTAL_USERS = f"{APP}.manage_portal_users"
 SHARE_ITEMS = f"{APP}.share_items"
+# The data-protection officer's (ADO): a person's RODO export and erasure, legal holds.
+MANAGE_PERSONAL_DATA = f"{APP}.manage_personal_data"
 ACCESS_ADMIN = "wagtailadmin.access_admin"
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_email",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -134,6 +135,12 @@ WAGTAILCLIENTPORTAL_TASK_BACKEND = "clientportal"
 WAGTAIL_SITE_NAME = "Kancelaria Nowak i Wspólnicy"
 SANDBOX_PORT = os.environ.get("SANDBOX_PORT") or "8000"
 WAGTAILADMIN_BASE_URL = os.environ.get("SANDBOX_BASE_URL") or f"http://127.0.0.1:{SANDBOX_PORT}"
+# Passkeys: WebAuthn refuses IP addresses as its relying party, so in the demo they work
+# at http://localhost:<port> (a secure context like 127.0.0.1), not at 127.0.0.1.
+OTP_WEBAUTHN_RP_ID = "localhost"
+OTP_WEBAUTHN_RP_NAME = "Kancelaria Nowak i Wspólnicy"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"http://localhost:{SANDBOX_PORT}"]
+WAGTAILCLIENTPORTAL_PASSKEY_LOGIN = os.environ.get("SANDBOX_PASSKEY_LOGIN", "1") == "1"
 # Offline machines: no avatar requests to Gravatar, no check for a newer Wagtail.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False

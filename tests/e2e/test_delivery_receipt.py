@@ -29,6 +29,9 @@ def test_client_confirms_receipt_and_staff_download_the_receipt(new_page, screen
     user = new_page()
     portal_login(user, "zofia@example.com")
     user.goto(reverse("wagtail_clientportal:item", args=[firm.documents_portal.pk, share.pk]))
+    # The file itself, in the browser's session, so the receipt states a complete download.
+    file_url = reverse("wagtail_clientportal:download", args=[firm.documents_portal.pk, share.pk])
+    assert user.request.get(user.url.split("/portal/")[0] + file_url).ok
     user.get_by_role("button", name="Potwierdzam odbiór").click()
     expect(user.get_by_text("Odbiór potwierdzono")).to_be_visible()
     assert DeliveryEvent.objects.filter(
@@ -49,5 +52,6 @@ def test_client_confirms_receipt_and_staff_download_the_receipt(new_page, screen
     text = page.get_textpage().get_text_range()
     for words in ("Potwierdzenie doręczenia", TITLE, "Zofia Żółkiewska", firm.client.name):
         assert words in text
+    assert DeliveryEvent.objects.filter(share_ref=share.pk, status="complete").exists()
     page.render(scale=1.5).to_pil().save(screenshot_dir / "receipt-pdf.png")
     pdf.close()

@@ -47,7 +47,7 @@ class AuditExport(models.Model):
     file = models.FileField(
         _("file"),
         storage=get_private_storage,
-        upload_to="clientportal/audit-exports/%Y/%m/",
+        upload_to="clientportal/exports/audit/%Y/%m/",
         blank=True,
     )
     size = models.PositiveBigIntegerField(_("size"), default=0)

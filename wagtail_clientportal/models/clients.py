@@ -75,6 +75,16 @@ class Portal(models.Model):
         blank=True,
         help_text=_("Shown to the client above the form, e.g. which document to send."),
     )
+    # A legal hold (a dispute, an authority's request): the retention command never
+    # deletes the portal's delivery records, and the portal cannot be deleted.
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_(
+            "While set, the portal's delivery records are kept whatever the retention "
+            "settings, and the portal cannot be deleted."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -103,6 +113,12 @@ class Portal(models.Model):
 class PortalUser(models.Model):
     """A person on the client's side; the login itself is a Django user."""
 
+    class NotificationPreference(models.TextChoices):
+        # Login codes, activation, password reset and security emails are never
+        # batched: this choice concerns only emails about newly shared items.
+        IMMEDIATE = "immediate", _("An email for each sharing action")
+        DAILY = "daily", _("One daily digest")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -127,6 +143,14 @@ class PortalUser(models.Model):
         help_text=_("Access ends at the end of this day. Leave empty for no limit."),
     )
     is_blocked = models.BooleanField(_("blocked"), default=False)
+    # Chosen by the person on their account page, for all their memberships at once
+    # (``services.accounts.set_notification_preference``); a new membership copies it.
+    notification_preference = models.CharField(
+        _("notifications of new items"),
+        max_length=10,
+        choices=NotificationPreference.choices,
+        default=NotificationPreference.IMMEDIATE,
+    )
     invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -148,7 +172,14 @@ class PortalUser(models.Model):
                 fields=["user", "client"], name="clientportal_portaluser_unique"
             )
         ]
-        permissions = [("manage_portal_users", _("Can create and delete portal users"))]
+        permissions = [
+            ("manage_portal_users", _("Can create and delete portal users")),
+            # RODO: the data-protection officer's permission (export, erase, legal hold).
+            (
+                "manage_personal_data",
+                _("Can export and erase a person's data and set legal holds (RODO)"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.client.name})"

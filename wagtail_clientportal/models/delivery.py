@@ -97,6 +97,16 @@ class DeliveryEvent(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    # The person's data (email, name, IP address, user agent) enters the record's hash
+    # through a salted digest, so it can be pseudonymised (RODO erasure) and the chain
+    # still verifies: ``services.erasure`` replaces the four values and forgets the
+    # salt; the digest and the hash stay. Blank digest: a record written before 0014,
+    # whose hash covers the four values themselves (see docs/audit.md).
+    person_salt = models.CharField(_("person salt"), max_length=32, blank=True, editable=False)
+    person_digest = models.CharField(_("person digest"), max_length=64, blank=True, editable=False)
+    pseudonymised_at = models.DateTimeField(
+        _("pseudonymised at"), null=True, blank=True, editable=False
+    )
 
     objects = AppendOnlyQuerySet.as_manager()
     # Deletion of a share/portal/user sets links to NULL through this plain manager.

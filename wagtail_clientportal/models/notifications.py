@@ -23,6 +23,7 @@ class Notification(models.Model):
         RECEIPT_OVERDUE = "receipt_overdue", _("Receipt confirmation overdue")
         UPLOAD_RECEIVED = "upload_received", _("Files received from a client")
         AUDIT_EXPORT_READY = "audit_export_ready", _("Audit export ready")
+        DIGEST = "digest", _("Daily digest of new items")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -33,6 +34,10 @@ class Notification(models.Model):
         BOUNCED = "bounced", _("Bounced")
         COMPLAINED = "complained", _("Complained")
         REJECTED = "rejected", _("Rejected")
+        # A "new items" row of a person who chose the daily digest: never sent itself,
+        # it waits for the next digest (``notifications.digest``), then is "digested".
+        HELD = "held", _("Held for the daily digest")
+        DIGESTED = "digested", _("Included in a digest")
 
     #: Statuses after which the provider reported the address as not working.
     UNDELIVERABLE = (Status.BOUNCED, Status.COMPLAINED, Status.REJECTED)
@@ -85,6 +90,17 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    # A held row names the digest that listed it; a digest row names its person's
+    # local day, unique per person: two workers can never both send one that day.
+    digest = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="digested_items",
+        verbose_name=_("digest"),
+    )
+    digest_day = models.DateField(_("digest day"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -93,6 +109,13 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="clientportal_notif_due"),
             models.Index(fields=["user", "-created_at"], name="clientportal_notif_user"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "digest_day"],
+                condition=models.Q(digest_day__isnull=False),
+                name="clientportal_one_digest_a_day",
+            )
         ]
 
     def __str__(self) -> str:

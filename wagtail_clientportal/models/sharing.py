@@ -183,6 +183,8 @@ class Share(models.Model):
             ],
         ]
         indexes = [
+            # The staff's all-shares listing (every client): its newest page from the index.
+            models.Index(fields=["-shared_at", "-id"], name="clientportal_share_recent"),
             # The portal listing: active shares of one portal in the model's ordering,
             # so a page is read from the index without sorting the whole portal.
             models.Index(

@@ -217,6 +217,9 @@ def build_message(notification, *, preview: bool = False):
                 if not several:
                     raise Undeliverable("the recipient no longer has access to the portals")
                 context.update(several)
+    elif kind == "digest":
+        with translation.override(language):
+            context.update(_digest_context(notification, link, preview))
     elif kind == "password_reset":
         from ..portal.tokens import password_reset_url
         from ..services.accounts import may_reset_password
@@ -231,6 +234,53 @@ def build_message(notification, *, preview: bool = False):
         if preview:
             context["code"] = str(CODE)  # never stored: shown as a placeholder
     return render_message(kind, notification.recipient, context, language)
+
+
+def _digest_context(notification, link, preview: bool) -> dict:
+    """The digest's portals with what is still there now (revoked or expired left out)."""
+    from .digest import listed
+    from .preview import LINK
+
+    entries = listed(notification.context.get("places", []))
+    if not entries:
+        raise Undeliverable("nothing left to list: revoked, expired or no longer accessible")
+    url_of = (lambda p: str(LINK)) if preview else portal_url
+    titles = conf.notify_item_titles()
+    portal_list = []
+    for entry in entries:
+        portal, shares = entry["portal"], entry["shares"]
+        counts: dict[str, int] = {}
+        for share in shares:
+            counts[share.kind] = counts.get(share.kind, 0) + 1
+        portal_list.append(
+            {
+                "portal": portal,
+                "url": url_of(portal),
+                "phrase": summary.total_phrase(len(shares)),
+                "kind_phrases": summary.kind_phrases(counts),
+                "titles": [str(s.target)[:255] for s in shares[:50]] if titles else [],
+            }
+        )
+    count = sum(len(e["shares"]) for e in entries)
+    first = entries[0]["portal"]
+    return {
+        "portal_list": portal_list,
+        "portal": first,
+        "portal_url": link(lambda: portal_url(first)),
+        "total_phrase": summary.total_phrase(count),
+        "subject_phrase": summary.digest_subject(count),
+        "messages": notification.context.get("messages", []),
+        "since": _parse_datetime(notification.context.get("since")),
+    }
+
+
+def _parse_datetime(value):
+    if not value:
+        return None
+    try:
+        return timezone.localtime(datetime.datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def deliver(ids: list[int] | None = None, *, now=None) -> DeliveryReport:

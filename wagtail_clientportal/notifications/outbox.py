@@ -109,8 +109,11 @@ def queue_shares(shares_by_portal: dict[int, list], message: str = "") -> list:
     (their targets already loaded: no query per item). Two queries in all,
     whatever the number of items and people: one for the recipients, one insert.
     ``message`` is the staff member's optional note, shown in every email.
+
+    A person who chose the daily digest gets no email now: their row is written
+    "held", with the ids of the shares, and the next digest lists it.
     """
-    from ..models import Notification
+    from ..models import Notification, PortalUser
 
     if not shares_by_portal:
         return []
@@ -125,27 +128,49 @@ def queue_shares(shares_by_portal: dict[int, list], message: str = "") -> list:
         contexts[portal_id] = context
     language = conf.email_language()
     now = timezone.now()
-    people: dict[int, list[tuple[int, int, str]]] = {}
-    for portal_id, portal_user_id, user_id, email in eligible_assignments(shares_by_portal):
+    Preference = PortalUser.NotificationPreference
+    # (user id, held for the digest?) -> places: one email now, or one row held for
+    # the digest, per person; a person whose memberships differ gets one of each.
+    people: dict[tuple[int, bool], list[tuple[int, int, str]]] = {}
+    recipients = eligible_assignments(shares_by_portal).values_list(
+        "portal_id",
+        "portal_user_id",
+        "portal_user__user_id",
+        f"portal_user__user__{_email_field()}",
+        "portal_user__notification_preference",
+    )
+    for portal_id, portal_user_id, user_id, email, preference in recipients:
         if email:
-            people.setdefault(user_id, []).append((portal_id, portal_user_id, email))
-    rows = [
-        Notification(
-            kind=Notification.Kind.NEW_SHARES,
-            recipient=places[0][2],
-            user_id=user_id,
-            portal_user_id=places[0][1],
-            portal_id=places[0][0],
-            context=_person_context(places, contexts),
-            language=language,
-            created_at=now,
-            next_attempt_at=now,
-            status_changed_at=now,
+            held = preference == Preference.DAILY
+            people.setdefault((user_id, held), []).append((portal_id, portal_user_id, email))
+    share_ids = {
+        str(portal_id): [share.pk for share in shares]
+        for portal_id, shares in shares_by_portal.items()
+    }
+    rows = []
+    for (user_id, held), places in people.items():
+        context = _person_context(places, contexts)
+        if held:
+            # What the digest lists: the shares themselves, so that one revoked
+            # meanwhile is left out (``digest``).
+            context["shares"] = {str(p): share_ids[str(p)] for p, _pu, _e in places}
+        rows.append(
+            Notification(
+                kind=Notification.Kind.NEW_SHARES,
+                status=Notification.Status.HELD if held else Notification.Status.QUEUED,
+                recipient=places[0][2],
+                user_id=user_id,
+                portal_user_id=places[0][1],
+                portal_id=places[0][0],
+                context=context,
+                language=language,
+                created_at=now,
+                next_attempt_at=now,
+                status_changed_at=now,
+            )
         )
-        for user_id, places in people.items()
-    ]
     created = Notification.objects.bulk_create(rows, batch_size=500)
-    enqueue_on_commit([n.pk for n in created])
+    enqueue_on_commit([n.pk for n in created if n.status == Notification.Status.QUEUED])
     return created
 
 
@@ -180,7 +205,7 @@ def _title(item) -> str:
 
 #: Kinds that may be sent again. A login code is never stored (its row says only that
 #: one was sent), and the person waiting for it has long since asked for a new one.
-RESENDABLE_KINDS = ("activation", "new_shares", "password_reset")
+RESENDABLE_KINDS = ("activation", "new_shares", "password_reset", "digest")
 
 
 def requeue_failed(notifications, *, enqueue: bool = True) -> list[int]:

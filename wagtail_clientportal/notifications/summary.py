@@ -31,6 +31,14 @@ def several_portals_subject(count: int) -> str:
     ) % {"count": count}
 
 
+def digest_subject(count: int) -> str:
+    return ngettext(
+        "Daily summary: %(count)d new item on the client portal",
+        "Daily summary: %(count)d new items on the client portal",
+        count,
+    ) % {"count": count}
+
+
 def several_portals(context: dict, portal_url) -> dict:
     """For one email about several portals: each portal the person may still open, with
     its count and link, and the totals over those. ``{}`` when none is left."""

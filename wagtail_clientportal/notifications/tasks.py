@@ -30,6 +30,18 @@ def send_notifications(notification_ids: list[int] | None = None) -> dict:
 send_notifications = make_task(send_notifications, backend=conf.task_backend())  # type: ignore[assignment]
 
 
+def send_digests() -> dict:
+    """Make today's digests (``digest.make_digests``) and send them. Safe to run twice."""
+    from .digest import make_digests
+
+    ids = make_digests()
+    report = delivery.deliver(ids) if ids else delivery.DeliveryReport()
+    return {"digests": len(ids), "sent": len(report.sent)}
+
+
+send_digests = make_task(send_digests, backend=conf.task_backend())  # type: ignore[assignment]
+
+
 def send_password_reset(email: str, known_address: bool = False) -> bool:
     """Look up the address typed into the reset form; queue a reset email if it may have one."""
     from ..services.accounts import send_password_reset as send

@@ -132,6 +132,31 @@ def record_login_failure(email: str, ip: str | None) -> None:
     cache.touch(keys["pair"], lockout + math.ceil(delay))
 
 
+def address_wait(ip: str | None) -> int:
+    """Seconds before ``ip`` may try a login at all, whatever the account (0: now).
+
+    A passkey-only login does not name its account until the passkey answered; until then
+    only the address's own lock applies (its failures count through ``record_address_failure``).
+    """
+    key = _login_keys("", ip)["ip"]
+    if not key:
+        return 0
+    until = _cache().get(key + ":until") or 0
+    return max(0, math.ceil(until - time.time()))
+
+
+def record_address_failure(ip: str | None) -> None:
+    """A failed login that names no account (an unknown or refused passkey): the address's
+    counter only, so one address cannot try passkeys without limit."""
+    key = _login_keys("", ip)["ip"]
+    if not key:
+        return
+    cache = _cache()
+    lockout = conf.login_lockout_seconds()
+    if _count(cache, key, lockout) >= conf.login_ip_failure_limit():
+        cache.set(key + ":until", time.time() + lockout, lockout)
+
+
 def login_succeeded(email: str, ip: str | None) -> None:
     """The right password from ``ip``: that address starts afresh and is remembered as the
     person's own (the ceiling's count stays)."""

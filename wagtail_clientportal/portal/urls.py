@@ -3,10 +3,14 @@
 URL names (namespace ``wagtail_clientportal``): ``login`` (the portal's root), ``login_code``,
 ``logout``, ``choose``, ``activate``, ``setup``, ``setup_verify``, ``password_reset``,
 ``password_reset_confirm``, ``account``, ``password_change``, ``account_totp``,
-``backup_codes``, ``logout_everywhere``, ``portal``, ``section`` (``documents`` or
-``invoices``), ``item``, ``confirm_receipt`` (POST only), ``receipt`` (``pdf`` or ``json``) and
-``download`` (``?inline=1`` to open PDFs and images in place), ``zip`` (``?section=…`` or
-``?share=…&share=…``), ``upload`` (the client's files to the firm) and ``upload_receipt``
+``account_notifications``, ``backup_codes``, ``logout_everywhere``, ``passkey_add``,
+``passkey_remove`` and the JSON endpoints of the passkey ceremonies (POST only):
+``passkey_login_begin``, ``passkey_login_complete``, ``passkey_register_begin``,
+``passkey_register_complete``; ``portal``, ``section`` (``documents`` or ``invoices``),
+``item``, ``confirm_receipt`` (POST only), ``receipt`` (``pdf`` or ``json``) and
+``download`` (``?inline=1`` to open PDFs and images in place), ``zip`` (POST only:
+``section=…`` or ``share=…&share=…``), ``upload`` (the client's files to the firm) and
+``upload_receipt``
 (``pdf`` or ``json``).
 Every page of a portal checks DESIGN rule 9 against the database on each request, and
 every URL under the include (unknown ones too) goes through ``guard.portal_view``: session
@@ -22,7 +26,9 @@ from .views import (
     downloads,
     login,
     pages,
+    passkeys,
     password_reset,
+    preferences,
     receipts,
     uploads,
     zip,
@@ -33,6 +39,12 @@ app_name = "wagtail_clientportal"
 urlpatterns = [
     path("", login.LoginView.as_view(), name="login"),
     path("login/code/", login.CodeView.as_view(), name="login_code"),
+    path("login/passkey/begin/", passkeys.LoginBeginView.as_view(), name="passkey_login_begin"),
+    path(
+        "login/passkey/complete/",
+        passkeys.LoginCompleteView.as_view(),
+        name="passkey_login_complete",
+    ),
     path("logout/", login.LogoutView.as_view(), name="logout"),
     path("choose/", login.ChooseView.as_view(), name="choose"),
     path("activate/<uidb64>/<token>/", activation.ActivateView.as_view(), name="activate"),
@@ -48,6 +60,27 @@ urlpatterns = [
     path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
     path("account/authenticator/", account.TotpSetupView.as_view(), name="account_totp"),
     path("account/backup-codes/", account.BackupCodesView.as_view(), name="backup_codes"),
+    path("account/passkeys/add/", passkeys.PasskeyAddView.as_view(), name="passkey_add"),
+    path(
+        "account/passkeys/begin/",
+        passkeys.RegisterBeginView.as_view(),
+        name="passkey_register_begin",
+    ),
+    path(
+        "account/passkeys/complete/",
+        passkeys.RegisterCompleteView.as_view(),
+        name="passkey_register_complete",
+    ),
+    path(
+        "account/passkeys/<int:passkey_id>/remove/",
+        passkeys.PasskeyRemoveView.as_view(),
+        name="passkey_remove",
+    ),
+    path(
+        "account/notifications/",
+        preferences.NotificationPreferenceView.as_view(),
+        name="account_notifications",
+    ),
     path(
         "account/logout-everywhere/",
         account.LogoutEverywhereView.as_view(),

@@ -39,12 +39,18 @@ USER_BLOCK = f"{PREFIX}.portal_user.block"
 USER_UNBLOCK = f"{PREFIX}.portal_user.unblock"
 USER_DELETE = f"{PREFIX}.portal_user.delete"
 USER_ACTIVATION = f"{PREFIX}.portal_user.resend_activation"
+USER_PASSKEY_ADD = f"{PREFIX}.portal_user.passkey_add"
+USER_PASSKEY_REMOVE = f"{PREFIX}.portal_user.passkey_remove"
+USER_NOTIFICATION_PREFERENCE = f"{PREFIX}.portal_user.notification_preference"
 SHARE = f"{PREFIX}.share"
 REVOKE = f"{PREFIX}.revoke"
 VERSION_SNAPSHOT = f"{PREFIX}.version.snapshot"
 RECEIPT_CONFIRM = f"{PREFIX}.receipt.confirm"
 NOTIFICATION_RESEND = f"{PREFIX}.notification.resend"
 AUDIT_EXPORT = f"{PREFIX}.audit_export"
+PERSON_EXPORT = f"{PREFIX}.portal_user.rodo_export"
+PERSON_ERASE = f"{PREFIX}.portal_user.rodo_erase"
+PORTAL_LEGAL_HOLD = f"{PREFIX}.portal.legal_hold"
 
 
 def _count_message(singular: str, plural: str, key: str):
@@ -72,12 +78,27 @@ _ACTIONS = {
         _("Portal user: activation email sent again"),
         _("Sent the activation email again"),
     ),
+    USER_PASSKEY_ADD: (_("Portal user: passkey added"), _("Added a passkey")),
+    USER_PASSKEY_REMOVE: (_("Portal user: passkey removed"), _("Removed a passkey")),
+    USER_NOTIFICATION_PREFERENCE: (
+        _("Portal user: notification preference changed"),
+        _("Changed how the person is told about new items"),
+    ),
     SHARE: (_("Client portal: items shared"), None),
     REVOKE: (_("Client portal: shares revoked"), None),
     VERSION_SNAPSHOT: (_("Document version: pinned"), _("Pinned a document version")),
     RECEIPT_CONFIRM: (_("Client portal: receipt confirmed"), _("Receipt confirmed by the client")),
     NOTIFICATION_RESEND: (_("Notification: sent again"), _("Queued the notification again")),
     AUDIT_EXPORT: (_("Audit export"), _("Exported the audit records (ZIP)")),
+    PERSON_EXPORT: (
+        _("Portal user: personal data exported (RODO)"),
+        _("Exported the person's data (RODO)"),
+    ),
+    PERSON_ERASE: (
+        _("Portal user: personal data erased (RODO)"),
+        _("Erased the person's data (RODO)"),
+    ),
+    PORTAL_LEGAL_HOLD: (_("Client portal: legal hold changed"), _("Changed the legal hold")),
 }
 
 _COUNTED = {
@@ -193,6 +214,26 @@ def portal_deleted(actor, portal, plan) -> None:
 def portal_user_logged(actor, portal_user, action: str, **extra) -> None:
     kwargs = {"deleted": True} if action == USER_DELETE else {}
     log(portal_user, action, actor, portal_user_data(portal_user, **extra), **kwargs)
+
+
+def passkey_changed(login, action: str, passkey_name: str) -> None:
+    """The person added or removed a passkey themselves: on each of their ``PortalUser``
+    rows (one login may belong to several clients), the login as the actor."""
+    from ..models import PortalUser
+
+    portal_users = PortalUser.objects.filter(user=login).select_related("client")
+    log_many(
+        ((pu, portal_user_data(pu, passkey=passkey_name)) for pu in portal_users), action, login
+    )
+
+
+def notification_preference_changed(user, portal_users, old: dict, new: str) -> None:
+    """The person's own choice, on each membership (each client's history shows it)."""
+    log_many(
+        ((pu, portal_user_data(pu, old=old[pu.pk], new=new)) for pu in portal_users),
+        USER_NOTIFICATION_PREFERENCE,
+        user,
+    )
 
 
 def portal_users_blocked(actor, portal_users, blocked: bool) -> None:
@@ -313,3 +354,28 @@ def audit_exported(actor, target, how: str, export_id=None) -> None:
     if export_id is not None:
         data["export_id"] = export_id
     log(target, AUDIT_EXPORT, actor, data)
+
+
+def person_exported(actor, portal_user, membership_ids) -> None:
+    log(
+        portal_user,
+        PERSON_EXPORT,
+        actor,
+        portal_user_data(portal_user, portal_user_ids=list(membership_ids)),
+    )
+
+
+def person_erased(actor, portal_user, pseudonym: str, counts: dict) -> None:
+    """Logged under the pseudonym: the entry never holds the erased name or address."""
+    log(
+        portal_user,
+        PERSON_ERASE,
+        actor,
+        {"portal_user_id": portal_user.pk, "pseudonym": pseudonym, **counts},
+        title=pseudonym,
+        deleted=True,
+    )
+
+
+def legal_hold_changed(actor, portal) -> None:
+    log(portal, PORTAL_LEGAL_HOLD, actor, portal_data(portal, legal_hold=portal.legal_hold))

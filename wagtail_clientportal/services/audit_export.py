@@ -134,6 +134,9 @@ def _scope(portal) -> Scope:
     return portal if isinstance(portal, Scope) else Scope.of_portal(portal)
 
 
+user_label = _user  # the RODO export (services.person_export) names staff the same way
+
+
 def _share_rows(portal) -> Iterator[list]:
     shares = (
         Share.objects.filter(_scope(portal).shares)
@@ -143,22 +146,27 @@ def _share_rows(portal) -> Iterator[list]:
         .order_by("shared_at", "pk")
     )
     for s in shares.iterator(chunk_size=CHUNK_ROWS):
-        kind = s.kind
-        yield [
-            s.pk,
-            kind,
-            getattr(s, f"{kind}_id"),
-            s.target,
-            s.portal_name,
-            s.client_name,
-            _user(s.shared_by),
-            s.shared_at,
-            s.expires_at,
-            _user(s.revoked_by),
-            s.revoked_at,
-            s.superseded_by_id,
-            s.superseded_at,
-        ]
+        yield share_row(s)
+
+
+def share_row(s) -> list:
+    """One ``SHARE_HEADER`` row (shared with the person's RODO export)."""
+    kind = s.kind
+    return [
+        s.pk,
+        kind,
+        getattr(s, f"{kind}_id"),
+        s.target,
+        s.portal_name,
+        s.client_name,
+        _user(s.shared_by),
+        s.shared_at,
+        s.expires_at,
+        _user(s.revoked_by),
+        s.revoked_at,
+        s.superseded_by_id,
+        s.superseded_at,
+    ]
 
 
 SHARE_HEADER = [
@@ -246,46 +254,56 @@ def _delivery_rows(portal, kind=None) -> Iterator[list]:
     if kind:
         records = records.filter(kind=kind)
     for r in records.iterator(chunk_size=CHUNK_ROWS):
-        yield [
-            r.seq,
-            r.kind,
-            r.status,
-            r.at,
-            r.finished_at,
-            r.share_ref,
-            r.portal_user_ref,
-            r.user_email,
-            r.user_name,
-            r.item_kind,
-            r.item_id,
-            r.item_title,
-            r.file_name,
-            r.stored_sha256,
-            r.file_size,
-            r.range_start,
-            r.range_end,
-            r.bytes_sent,
-            r.sha256,
-            r.ip_address,
-            r.prev_hash,
-            r.record_hash,
-        ]
+        yield delivery_row(r)
+
+
+def delivery_row(r) -> list:
+    """One ``DELIVERY_HEADER`` row (shared with the person's RODO export)."""
+    return [
+        r.seq,
+        r.kind,
+        r.status,
+        r.at,
+        r.finished_at,
+        r.share_ref,
+        r.portal_user_ref,
+        r.user_email,
+        r.user_name,
+        r.item_kind,
+        r.item_id,
+        r.item_title,
+        r.file_name,
+        r.stored_sha256,
+        r.file_size,
+        r.range_start,
+        r.range_end,
+        r.bytes_sent,
+        r.sha256,
+        r.ip_address,
+        r.prev_hash,
+        r.record_hash,
+    ]
 
 
 def _notification_rows(portal) -> Iterator[list]:
     # Never ``context`` (links, names) nor login codes' rows: those are not about the portal.
     rows = Notification.objects.filter(_scope(portal).notifications).order_by("created_at", "pk")
     for n in rows.only(*NOTIFICATION_HEADER).iterator(chunk_size=CHUNK_ROWS):
-        yield [
-            n.pk,
-            n.kind,
-            n.recipient,
-            n.status,
-            n.attempts,
-            n.created_at,
-            n.sent_at,
-            n.status_changed_at,
-        ]
+        yield notification_row(n)
+
+
+def notification_row(n) -> list:
+    """One ``NOTIFICATION_HEADER`` row: never the context, which may hold a link."""
+    return [
+        n.pk,
+        n.kind,
+        n.recipient,
+        n.status,
+        n.attempts,
+        n.created_at,
+        n.sent_at,
+        n.status_changed_at,
+    ]
 
 
 def _share_lookup(scope: Scope):

@@ -9,8 +9,9 @@ temporary file, updating ``rows_done`` as it goes (the page staff wait on shows 
 progress), stores it in the private storage, and emails the requester a link to the
 admin page where they download it; the link carries no token (login and the export
 permission are checked on download). The file is deleted after
-``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_KEEP_DAYS`` by ``purge_expired()``, which every
-build runs first (a retention command may call it too).
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_KEEP_DAYS`` (by default the retention period of
+exports) by ``purge_expired()``, which every build runs first; the files live under
+``clientportal/exports/``, which ``clientportal_enforce_retention`` also cleans.
 
 The task may run twice (no backend promises exactly-once): only the run that moves
 the row from "queued" to "running" builds it.
@@ -140,7 +141,8 @@ def build(export_id: int) -> str:
     export.status = AuditExport.Status.DONE
     export.rows_done, export.size, export.sha256 = state["rows"], size, digest.hexdigest()
     export.finished_at = now
-    export.expires_at = now + datetime.timedelta(days=conf.audit_export_keep_days())
+    keep = conf.audit_export_keep_days()
+    export.expires_at = None if keep is None else now + datetime.timedelta(days=keep)
     export.save()
     if export.requester_email:
         outbox.create(
@@ -151,7 +153,9 @@ def build(export_id: int) -> str:
                 "export_id": export.pk,
                 "name": export.object_name,
                 "scope": export.scope,
-                "expires_on": timezone.localdate(export.expires_at).isoformat(),
+                "expires_on": (
+                    timezone.localdate(export.expires_at).isoformat() if export.expires_at else ""
+                ),
             },
         )
     return export.status

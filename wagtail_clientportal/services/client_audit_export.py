@@ -6,7 +6,7 @@ for portals deleted since (their shares, access events, delivery records and
 notifications outlive them, SET_NULL, with the ids and names copied at deletion).
 ``manifest.json`` lists the portals and the SHA-256 of every file.
 
-Shares of a portal deleted before the ids were copied (migration 0014) are found by
+Shares of a portal deleted before the ids were copied (migration 0017) are found by
 the client's name when exactly one client has it, grouped by the portal's copied
 name; their delivery records are found by share id.
 """

@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -23,6 +24,7 @@ from ..models import DeliveryEvent, Portal
 from ..models.delivery import GENESIS
 from . import timestamps
 from .access import client_ip
+from .stream_hash import StreamHash
 
 logger = logging.getLogger(__name__)
 _IP_FIELD = DeliveryEvent._meta.get_field("ip_address")
@@ -64,8 +66,31 @@ def _value(value):
     return value
 
 
+#: The person's data on a record. Since 0015 the hash covers them only through
+#: ``person_digest`` (a salted SHA-256 of the four), so an erasure can replace them and
+#: forget the salt while every hash, link and timestamp token stays valid.
+PERSONAL_FIELDS = ("user_email", "user_name", "ip_address", "user_agent")
+
+
+def person_digest(salt: str, values: dict) -> str:
+    """SHA-256 of the salt and the person's four values: without the salt, the digest
+    of a pseudonymised record cannot be matched against a guessed email."""
+    data = {"salt": salt, **{name: values.get(name) for name in PERSONAL_FIELDS}}
+    return hashlib.sha256(canonical_bytes(data)).hexdigest()
+
+
+def person_values(event: DeliveryEvent) -> dict:
+    return {name: _value(getattr(event, name)) for name in PERSONAL_FIELDS}
+
+
 def canonical_fields(event: DeliveryEvent) -> dict:
-    return {name: _value(getattr(event, name)) for name in HASHED_FIELDS}
+    if not event.person_digest:  # written before 0015: the values themselves
+        return {name: _value(getattr(event, name)) for name in HASHED_FIELDS}
+    fields = {
+        name: _value(getattr(event, name)) for name in HASHED_FIELDS if name not in PERSONAL_FIELDS
+    }
+    fields["person_digest"] = event.person_digest
+    return fields
 
 
 def canonical_bytes(data: dict) -> bytes:
@@ -113,23 +138,12 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
     for attempt in range(3):
         try:
             with transaction.atomic():
-                if connection.features.has_select_for_update:
-                    # Writers of one portal's chain queue here; the unique (chain, seq)
-                    # constraint and the retry cover the rest (and backends without locks).
-                    list(Portal.objects.select_for_update().filter(pk=portal.pk).values("pk"))
-                last = (
-                    DeliveryEvent.objects.filter(chain_key=portal.pk)
-                    .order_by("-seq")
-                    .values("seq", "record_hash")
-                    .first()
-                )
-                event = DeliveryEvent(
-                    seq=(last["seq"] + 1) if last else 1,
-                    prev_hash=last["record_hash"] if last else GENESIS,
-                    **base,
-                )
+                seq, prev_hash = _chain_head(portal.pk)
+                event = DeliveryEvent(seq=seq + 1, prev_hash=prev_hash, **base)
                 # As the database will store it (IPv6 compressed): the hash must match later.
                 event.ip_address = _IP_FIELD.get_prep_value(event.ip_address)
+                event.person_salt = secrets.token_hex(16)
+                event.person_digest = person_digest(event.person_salt, person_values(event))
                 event.record_hash = record_hash(event)
                 event.save(force_insert=True)
                 timestamps.schedule(event)  # optional; a task asks the TSA after commit
@@ -139,6 +153,29 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
             if attempt == 2:
                 raise
     return event
+
+
+def _chain_head(portal_pk: int) -> tuple[int, str]:
+    """Number and hash of the newest record of a portal's chain (``0, GENESIS`` if none).
+
+    Where rows can be locked, writers of one chain queue on the portal row first; the
+    unique (chain, seq) constraint and ``_append``'s retry cover the rest (backends
+    without locks, a portal deleted meanwhile). Two statements on purpose: under READ
+    COMMITTED a statement reads from the snapshot taken when it started, so a head
+    read in the locking statement itself would miss the record committed by the
+    writer it waited for, and every waiting writer would collide on (chain, seq)
+    (tests/test_delivery_concurrency.py).
+    """
+    if connection.features.has_select_for_update:
+        # No default ordering: it joins the client, and its row would be locked too.
+        list(Portal.objects.select_for_update().filter(pk=portal_pk).order_by().values("pk"))
+    last = (
+        DeliveryEvent.objects.filter(chain_key=portal_pk)
+        .order_by("-seq")
+        .values_list("seq", "record_hash")
+        .first()
+    )
+    return last if last else (0, GENESIS)
 
 
 def _after_commit(event: DeliveryEvent) -> None:
@@ -164,7 +201,7 @@ class DeliveryTracker:
     user_agent: str = ""
     at: datetime.datetime = field(default_factory=timezone.now)
     bytes_sent: int = 0
-    _hash: object = field(default_factory=hashlib.sha256)
+    _hash: StreamHash = field(default_factory=StreamHash)
     event: DeliveryEvent | None = None
     _done: bool = False
 
@@ -237,6 +274,11 @@ class ChainReport:
     portal_id: int
     records: int = 0
     problems: list[str] = field(default_factory=list)
+    # Records whose person was erased (RODO): hash and links verified, the person's
+    # values replaced by a pseudonym. ``legacy_pseudonymised``: such records written
+    # before 0015, whose own content can no longer be recomputed (links still checked).
+    pseudonymised: int = 0
+    legacy_pseudonymised: list[int] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -258,8 +300,18 @@ def verify_chain(portal_id: int) -> ChainReport:
             report.problems.append(f"missing records before #{event.seq}")
         if event.prev_hash != expected_prev:
             report.problems.append(f"#{event.seq}: link to the previous record broken")
-        if record_hash(event) != event.record_hash:
+        if event.pseudonymised_at is not None:
+            report.pseudonymised += 1
+        if event.pseudonymised_at is not None and not event.person_digest:
+            report.legacy_pseudonymised.append(event.seq)
+        elif record_hash(event) != event.record_hash:
             report.problems.append(f"#{event.seq}: contents altered")
+        elif (
+            event.person_digest
+            and event.pseudonymised_at is None
+            and person_digest(event.person_salt, person_values(event)) != event.person_digest
+        ):
+            report.problems.append(f"#{event.seq}: the person's data altered")
         expected_prev, expected_seq = event.record_hash, event.seq + 1
     return report
 

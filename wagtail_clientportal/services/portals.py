@@ -133,6 +133,8 @@ def delete_portal(actor, portal: Portal) -> PortalDeletion:
     )
     if portal is None:  # deleted meanwhile, e.g. by a colleague on the same page
         raise ClientPortalValidationError("portal_gone")
+    if portal.legal_hold:  # the hold lives on the portal: deleting it would end the hold
+        raise ClientPortalValidationError("portal_legal_hold")
     # With the portal locked no assignment to it changes (every user-management
     # service locks all of the client's portals), so the plan holds. The people and
     # logins go in the lock order (services.locking): people, then logins, each

@@ -9,7 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+
+from . import receipt_signing
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 
@@ -26,7 +29,13 @@ def new_page(title: str, firm: str):
     shared by the delivery and the upload receipt."""
     from fpdf import FPDF
 
-    pdf = FPDF(format="A4")
+    class ReceiptPDF(FPDF):
+        def multi_cell(self, *args, align="L", **kwargs):
+            # fpdf2 justifies by default: a line with a 64-digit hash in it was spread
+            # into a few words across the whole width.
+            return super().multi_cell(*args, align=align, **kwargs)
+
+    pdf = ReceiptPDF(format="A4")
     pdf.set_title(title)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -58,7 +67,7 @@ def render(data: dict) -> bytes:
             (_("First opened"), _when(data["first_opened"])),
             (_("First complete download"), _when(data["first_complete_download"])),
             (_("Receipt confirmed"), _when(data["receipt_confirmed"])),
-            (_("IP address"), data["ip_address"] or "—"),
+            (capfirst(_("IP address")), data["ip_address"] or "—"),
             (_("Trusted timestamp"), _timestamp_label(data)),
         ]
         for label, value in rows:
@@ -95,7 +104,7 @@ def render(data: dict) -> bytes:
             new_x="LMARGIN",
             new_y="NEXT",
         )
-        return bytes(pdf.output())
+        return receipt_signing.sign(bytes(pdf.output()))
 
 
 def _timestamp_label(data: dict) -> str:

@@ -9,10 +9,12 @@ stays the same after the portal or the person is deleted.
 from __future__ import annotations
 
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .. import conf
 from ..models import Upload
+from . import receipt_signing
 from .receipt_pdf import _when, new_page
 from .receipt_record import _time, digest_of, to_json  # noqa: F401  (one JSON format, one digest)
 
@@ -58,7 +60,7 @@ def render(data: dict) -> bytes:
             (_("Client portal"), data["portal"]["name"]),
             (_("Sent by"), f"{data['person']['name']} <{data['person']['email']}>"),
             (_("Received at"), _when(data["received_at"])),
-            (_("IP address"), data["ip_address"] or "—"),
+            (capfirst(_("IP address")), data["ip_address"] or "—"),
             (_("Note"), data["note"] or "—"),
         ]
         for label, value in rows:
@@ -90,4 +92,4 @@ def render(data: dict) -> bytes:
             new_x="LMARGIN",
             new_y="NEXT",
         )
-        return bytes(pdf.output())
+        return receipt_signing.sign(bytes(pdf.output()))

@@ -16,7 +16,7 @@ from .. import hooks, notifications
 from ..exceptions import ClientPortalValidationError
 from ..models import Client, Portal, PortalUser
 from ..permissions import MANAGE_PORTAL_USERS, require, staff_login_ids
-from . import audit
+from . import audit, preferences
 from .locking import lock_client_portals, lock_logins, lock_portal_user, lock_portal_users
 from .references import delete_set, forget_references_to
 
@@ -115,6 +115,8 @@ def create_portal_user(
         first_name=(first_name or "").strip(),
         last_name=(last_name or "").strip(),
         access_expires_on=access_expires_on,
+        # The person's own choice, made on another client's portal, holds here too.
+        notification_preference=preferences.inherited_preference(login),
         invited_at=now,
         # A person who already has a password (active at another client, or staff) is
         # not sent an activation link: one would let whoever reads the email replace

@@ -20,10 +20,15 @@ class PortalForm(forms.ModelForm):
 
     class Meta:
         model = Portal
-        fields = ["name", "description", "uploads_enabled", "upload_instructions"]
+        fields = ["name", "description", "uploads_enabled", "upload_instructions", "legal_hold"]
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from .person_data import may_manage_personal_data
+
+        # The legal hold is the data-protection officer's: others do not see the field.
+        if not may_manage_personal_data(for_user):
+            del self.fields["legal_hold"]
 
     def validate_unique(self):
         """The service checks the name case-insensitively, under a lock."""

@@ -18,15 +18,16 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.snippets.views.snippets import CreateView, DeleteView, IndexView, SnippetViewSet
 
 from .. import ksef, ksef_xml
-from ..models import Client, Invoice, Share
+from ..models import Invoice, Share
 from ..money import format_amount
 from ..services import ksef_import
 from .files import PrivateFileInput
+from .filter_choosers import client_filter
 from .paginator import CountingPaginator
 
 
 class InvoiceFilterSet(WagtailFilterSet):
-    client = django_filters.ModelChoiceFilter(label=_("Client"), queryset=Client.objects.all())
+    client = client_filter()
     paid = django_filters.BooleanFilter(label=_("Paid"), method="filter_paid")
     issue_date = django_filters.DateFromToRangeFilter(
         label=_("Issue date"), widget=DateRangePickerWidget

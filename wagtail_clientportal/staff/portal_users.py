@@ -26,15 +26,17 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
 from .. import services
-from ..models import Client, Portal, PortalUser
+from ..models import Client, PortalUser
 from ..notifications import last_bounced_user_ids
 from ..permissions import is_staff_login
 from ..services.notifications import may_see_outbox
 from . import roles
 from .base import Refuse403Mixin
 from .card import ClientCardMixin, PortalPageMixin
+from .filter_choosers import client_filter, portal_filter
 from .forms import PortalUserForm
 from .paginator import CountingPaginator
+from .person_data import PersonEraseView, may_manage_personal_data, person_export_zip
 from .viewset_base import ServiceDeleteMixin, ServiceFormMixin
 
 STATUS_LABELS = {
@@ -70,12 +72,8 @@ def status_q(status: str, today) -> Q:
 
 
 class PortalUserFilterSet(WagtailFilterSet):
-    client = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Client"), queryset=Client.objects.all()
-    )
-    portals = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Client portal"), queryset=Portal.objects.select_related("client")
-    )
+    client = client_filter()
+    portals = portal_filter("portals")
     status = django_filters.ChoiceFilter(
         label=gettext_lazy("Status"), choices=list(STATUS_LABELS.items()), method="filter_status"
     )
@@ -112,6 +110,26 @@ class EmailColumn(Column):
 class PortalsColumn(Column):
     def get_value(self, instance):
         return ", ".join(p.name for p in instance.portals.all()) or "—"
+
+
+def person_data_buttons(user, portal_user, button_class) -> list:
+    """The RODO export and erasure, for the data-protection officer only."""
+    if not may_manage_personal_data(user):
+        return []
+    return [
+        button_class(
+            _("Export personal data (RODO)"),
+            url=reverse("clientportal_portal_users:rodo_export", args=[portal_user.pk]),
+            icon_name="download",
+            priority=40,
+        ),
+        button_class(
+            _("Erase personal data (RODO)"),
+            url=reverse("clientportal_portal_users:erase", args=[portal_user.pk]),
+            icon_name="bin",
+            priority=41,
+        ),
+    ]
 
 
 def action_url(action: str, *portal_users, next_url: str = "") -> str:
@@ -197,8 +215,9 @@ class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
         return f"{url}?{urlencode(query)}"
 
     def get_list_more_buttons(self, instance):
+        rodo = person_data_buttons(self.request.user, instance, MenuItem)
         if not self.user_has_permission("change"):
-            return []
+            return rodo
         next_url = self.index_url
         buttons = [
             MenuItem(
@@ -235,7 +254,7 @@ class PortalUserIndexView(Refuse403Mixin, generic.IndexView):
                     priority=30,
                 )
             )
-        return buttons
+        return buttons + rodo
 
     @cached_property
     def add_item_label(self):
@@ -408,7 +427,7 @@ class PortalUserEditView(PortalUserFormMixin, generic.EditView):
                     priority=30,
                 )
             )
-        return buttons
+        return buttons + person_data_buttons(self.request.user, pu, Button)
 
 
 class PortalUserDeleteView(ServiceDeleteMixin, generic.DeleteView):
@@ -479,7 +498,7 @@ class PortalUserViewSet(ModelViewSet):
         return PortalUserForm
 
     def get_permissions_to_register(self):
-        return roles.package_permissions("manage_portal_users")
+        return roles.package_permissions("manage_portal_users", "manage_personal_data")
 
     def scoped_index(self, scope, **kwargs):
         view_class = {"client": ClientUsersView, "portal": PortalUsersView}[scope]
@@ -499,6 +518,12 @@ class PortalUserViewSet(ModelViewSet):
                 "portal/<int:portal_pk>/results/",
                 self.scoped_index("portal", results_only=True),
                 name="portal_results",
+            ),
+            path("<int:pk>/rodo.zip", person_export_zip, name="rodo_export"),
+            path(
+                "<int:pk>/erase/",
+                self.construct_view(PersonEraseView, **self.get_delete_view_kwargs()),
+                name="erase",
             ),
         ]
 

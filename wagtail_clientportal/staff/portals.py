@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from functools import partial
 
-import django_filters
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -30,6 +29,7 @@ from .base import Refuse403Mixin, StaffView
 from .card import ClientCardMixin, PortalPageMixin
 from .counts import count_of
 from .delivery import DeliveryStatusMixin
+from .filter_choosers import client_filter
 from .forms import PortalForm
 from .history import access_summary
 from .paginator import CountingPaginator
@@ -53,9 +53,7 @@ def with_counts(queryset):
 
 
 class PortalFilterSet(WagtailFilterSet):
-    client = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Client"), queryset=Client.objects.all()
-    )
+    client = client_filter()
 
     class Meta:
         model = Portal
@@ -116,7 +114,23 @@ def _save_uploads_switch(actor, portal, data):
     )
 
 
-class PortalCreateView(ServiceFormMixin, generic.CreateView):
+def _save_legal_hold(actor, portal, data):
+    """Only when the form offered the field (``manage_personal_data``); logged on change."""
+    from ..services import retention
+
+    if "legal_hold" in data:
+        portal = retention.set_legal_hold(actor, portal, data["legal_hold"])
+    return portal
+
+
+class PortalFormKwargsMixin:
+    """The form hides the legal hold from staff who may not set it."""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "for_user": self.request.user}
+
+
+class PortalCreateView(PortalFormKwargsMixin, ServiceFormMixin, generic.CreateView):
     """ "+ Dodaj panel klienta" on the card: ``?client=<pk>`` says whose."""
 
     error_fields = PORTAL_ERRORS
@@ -150,7 +164,8 @@ class PortalCreateView(ServiceFormMixin, generic.CreateView):
         portal = services.create_portal(
             self.request.user, self.get_client(), data["name"], data["description"]
         )
-        return _save_uploads_switch(self.request.user, portal, data)
+        portal = _save_uploads_switch(self.request.user, portal, data)
+        return _save_legal_hold(self.request.user, portal, data)
 
     def get_success_url(self):
         return reverse("clientportal_portals:client", args=[self.get_client().pk])
@@ -166,7 +181,7 @@ class PortalCreateView(ServiceFormMixin, generic.CreateView):
         ]
 
 
-class PortalEditView(ServiceFormMixin, generic.EditView):
+class PortalEditView(PortalFormKwargsMixin, ServiceFormMixin, generic.EditView):
     """Rename a portal (and change its description) through ``services.rename_portal``."""
 
     error_fields = PORTAL_ERRORS
@@ -185,7 +200,8 @@ class PortalEditView(ServiceFormMixin, generic.EditView):
         portal = services.rename_portal(
             self.request.user, portal, data["name"], data["description"]
         )
-        return _save_uploads_switch(self.request.user, portal, data)
+        portal = _save_uploads_switch(self.request.user, portal, data)
+        return _save_legal_hold(self.request.user, portal, data)
 
     def get_success_url(self):
         return reverse("clientportal_portals:client", args=[self.object.client_id])

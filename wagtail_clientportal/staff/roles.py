@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from wagtail.permission_policies.base import BasePermissionPolicy
 
-from ..permissions import MANAGE_PORTAL_USERS, MANAGE_PORTALS, SHARE_ITEMS
+from ..permissions import MANAGE_PERSONAL_DATA, MANAGE_PORTAL_USERS, MANAGE_PORTALS, SHARE_ITEMS
 
 ACCESS_ADMIN = "wagtailadmin.access_admin"
 PACKAGE_PERMS = (MANAGE_PORTALS, MANAGE_PORTAL_USERS, SHARE_ITEMS)
@@ -14,7 +14,8 @@ FULL = (ACCESS_ADMIN, MANAGE_PORTALS, MANAGE_PORTAL_USERS, SHARE_ITEMS)
 # Group name -> permissions; "Editors" is Wagtail's own group and only gets sharing.
 ROLES = {
     "Administrator": FULL,
-    "ADO": FULL,
+    # Only the data-protection officer exports and erases a person's data (RODO).
+    "ADO": (*FULL, MANAGE_PERSONAL_DATA),
     "Editors": (ACCESS_ADMIN, SHARE_ITEMS),
 }
 # Roles that manage documents in every collection (Wagtail checks them per collection).

@@ -11,8 +11,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from .. import share_kinds
-from ..models import Client, Portal, Share
+from ..models import Share
 from . import roles
+from .filter_choosers import client_filter, portal_filter
 from .paginator import CountingPaginator
 
 STATUS_CHOICES = [
@@ -29,12 +30,8 @@ def _sharers(request=None):
 
 
 class ShareFilterSet(WagtailFilterSet):
-    client = django_filters.ModelChoiceFilter(
-        label=_("Client"), field_name="portal__client", queryset=Client.objects.all()
-    )
-    portal = django_filters.ModelChoiceFilter(
-        label=_("Portal"), queryset=Portal.objects.select_related("client")
-    )
+    client = client_filter("portal__client")
+    portal = portal_filter(label=_("Portal"))
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Share.Kind.choices, method="filter_kind"
     )

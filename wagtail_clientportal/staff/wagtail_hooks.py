@@ -13,11 +13,14 @@ from .bulk_actions import (
     ShareInvoicesBulkAction,
 )
 from .dashboard import add_panel
+from .filter_choosers import FILTER_CHOOSERS
 from .menu import ClientPortalGroup
 from .notifications import ResendNotificationsBulkAction
 from .portal_user_actions import PORTAL_USER_BULK_ACTIONS
 
 register_snippet(ClientPortalGroup)
+for chooser in FILTER_CHOOSERS:
+    hooks.register("register_admin_viewset", lambda chooser=chooser: chooser)
 
 
 @hooks.register("register_admin_urls")

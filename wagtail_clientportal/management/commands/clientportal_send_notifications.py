@@ -78,6 +78,8 @@ class Command(BaseCommand):
             pruned, _ = (
                 Notification.objects.filter(created_at__lt=cutoff)
                 .exclude(status__in=[Status.QUEUED, Status.SENDING])
+                # Held for a digest: still owed, unless the person is gone.
+                .exclude(status=Status.HELD, user__isnull=False)
                 .delete()
             )
             self.stdout.write(f"pruned: {pruned}")

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from ...services import accounts
+from ...services import accounts, passkeys
 from ..access import VerifiedUserMixin
 from ..forms import PasswordConfirmForm, TokenAndPasswordForm, code_error
 from .activation import _b32, totp_qr_svg
@@ -26,6 +26,7 @@ class AccountView(VerifiedUserMixin):
             "has_email": any(d.__class__.__name__ == "EmailDevice" for d in devices),
             "has_totp": any(d.__class__.__name__ == "TOTPDevice" for d in devices),
             "backup_codes_left": accounts.backup_codes_left(request.user),
+            "passkeys": passkeys.passkeys_of(request.user),
             "memberships": self.memberships,
         }
         return render(request, self.template_name, context)

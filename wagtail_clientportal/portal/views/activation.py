@@ -12,6 +12,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -186,6 +187,7 @@ class SetupVerifyView(SetupMixin):
                 "firm": conf.firm_name(),
                 "step": 3,
                 "account": self.user.get_username(),
+                "passkey_add_url": reverse("wagtail_clientportal:passkey_add"),
             },
         )
 

@@ -13,8 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from ... import services
-from ...services import accounts
+from ... import conf, services
+from ...services import accounts, passkeys
 from ...services.access import client_ip as _client_ip
 from .. import session, throttle
 from ..access import VerifiedUserMixin, is_verified, no_access
@@ -92,7 +92,11 @@ class LoginView(View):
         return redirect("wagtail_clientportal:login_code")
 
     def _render(self, form, status=200):
-        context = {"form": form, "next": self.request.GET.get(NEXT, "")}
+        context = {
+            "form": form,
+            "next": self.request.GET.get(NEXT, ""),
+            "passkey_login": conf.passkey_login(),
+        }
         return render(self.request, self.template_name, context, status=status)
 
 
@@ -153,18 +157,35 @@ class CodeView(View):
             form.add_error("token", code_error(reason, extra))
             status = 429 if reason == accounts.CODE_THROTTLED else 400
             return self._render(form, status=status)
-        next_url = session.get(request, session.PENDING_LOGIN, NEXT)
-        session.clear(request, session.PENDING_LOGIN)
-        if not accounts.has_usable_membership(self.user):  # blocked while typing the code
+        next_url = finish_login(request, self.user, extra["device"])
+        if next_url is None:  # blocked while typing the code
             return no_access(request)
-        auth_login(request, self.user, backend=_backend(self.user))  # a new session key
-        django_otp.login(request, extra["device"])
-        session.begin_verified(request)
-        return redirect(next_url or reverse("wagtail_clientportal:choose"))
+        return redirect(next_url)
 
     def _render(self, form, status=200):
-        context = {"form": form, "has_email": self._email_device() is not None}
+        context = {
+            "form": form,
+            "has_email": self._email_device() is not None,
+            "has_passkeys": passkeys.has_passkeys(self.user),
+        }
         return render(self.request, self.template_name, context, status=status)
+
+
+def finish_login(request, user, device) -> str | None:
+    """The second factor was accepted (a code or a passkey): log ``user`` in.
+
+    Ends the pending login, checks rule 9's account part again (the person may have been
+    blocked meanwhile: None, nothing logged in), then ``login()`` gives the session a new
+    key, the device marks it verified and its lifetime starts. Returns where to go next.
+    """
+    next_url = session.get(request, session.PENDING_LOGIN, NEXT)
+    session.clear(request, session.PENDING_LOGIN)
+    if not accounts.has_usable_membership(user):
+        return None
+    auth_login(request, user, backend=_backend(user))  # a new session key
+    django_otp.login(request, device)
+    session.begin_verified(request)
+    return next_url or reverse("wagtail_clientportal:choose")
 
 
 def _backend(user):

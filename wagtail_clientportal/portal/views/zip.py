@@ -1,4 +1,4 @@
-"""Several items at once: a ZIP of the selected items, or of a whole section, streamed.
+"""Several items at once: a ZIP of the ticked items, or of a whole section, streamed.
 
 The archive is written by ``zipfile`` into a small buffer that the response empties
 after every chunk, so neither the archive nor any one file is ever held in memory
@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import zipfile
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
 from ... import conf, services
+from ...exceptions import ERRORS
 from ...models import AccessEvent
 from .. import listing
 from ..access import PortalAccessMixin
@@ -118,18 +119,39 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-class ZipDownloadView(PortalAccessMixin):
-    """``?section=documents`` for a whole section, or ``?share=1&share=2`` for a choice."""
+#: The most share ids one request may name (a page lists far fewer; Django refuses a
+#: body of more than DATA_UPLOAD_MAX_NUMBER_FIELDS, 1,000 by default, with a bare 400).
+MAX_SELECTED = 500
 
-    def get(self, request, portal_id):
-        section = request.GET.get("section", "")
+
+class ZipDownloadView(PortalAccessMixin):
+    """A POST (CSRF-checked) of ``section=documents`` for a whole section, or of
+    ``share=1&share=2`` for the items ticked on the listing.
+
+    A POST, not a link: it records a download of every item, and the choice of
+    many ids belongs in a form body, not a URL. Every chosen id must be an active
+    share of this portal with a file; one that is not (another portal's, revoked,
+    expired) refuses the whole archive, with a message, before anything is recorded.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request, portal_id):
+        section = request.POST.get("section", "")
         shares = listing.annotated(self.shares, self.portal_user)
-        if section in listing.SECTIONS:
+        if section:
+            if section not in listing.SECTIONS:
+                return self._refuse("zip_nothing_selected", 400)
             shares = listing.section_filter(shares, section)
-        elif ids := [i for i in request.GET.getlist("share") if i.isdigit()]:
-            shares = shares.filter(pk__in=ids[:1000])
+            chosen = None
         else:
-            raise Http404
+            raw = request.POST.getlist("share")
+            if not raw:
+                return self._refuse("zip_nothing_selected", 400)
+            if len(raw) > MAX_SELECTED or not all(i.isdigit() and len(i) < 19 for i in raw):
+                return self._refuse("zip_not_available", 400)
+            chosen = {int(i) for i in raw}
+            shares = shares.filter(pk__in=chosen)
         entries, taken, total = [], set(), 0
         for share in shares.order_by("pk"):
             field_file = listing.file_of(share)
@@ -141,8 +163,10 @@ class ZipDownloadView(PortalAccessMixin):
                 continue
             total += size
             entries.append((share, field_file, size, _unique(listing.file_name_of(share), taken)))
+        if chosen is not None and {share.pk for share, *_ in entries} != chosen:
+            return self._refuse("zip_not_available", 404)
         if not entries:
-            raise Http404
+            return self._refuse("zip_nothing_selected", 404)
         if total > conf.zip_max_bytes():
             context = {"portal": self.portal, "total": total, "limit": conf.zip_max_bytes()}
             return render(
@@ -156,3 +180,10 @@ class ZipDownloadView(PortalAccessMixin):
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'"
         return response
+
+    def _refuse(self, code: str, status: int):
+        """A portal page saying why (a stable ``code``), with the way back; nothing recorded."""
+        context = {"portal": self.portal, "code": code, "message": ERRORS[code]}
+        return render(
+            self.request, "wagtail_clientportal/portal/zip_refused.html", context, status=status
+        )
