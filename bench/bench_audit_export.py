@@ -6,8 +6,12 @@
 
 Peak memory is measured with ``tracemalloc`` around consuming the stream (the ZIP's
 bytes are counted and dropped, as a streaming response would send them), next to
-the same export of a portal with a tenth of the rows: bounded memory means the two
-peaks are close while the sizes differ tenfold.
+the same export of a portal with a tenth of the rows (the baseline, same run):
+bounded memory means the two peaks are close while the sizes differ tenfold. Last,
+the big portal's ZIP built the way a task builds it (``audit_export_jobs.build``,
+into a temporary file, then the private storage), and the client's ZIP
+(``client_audit_export``) over both portals and a third one deleted after its
+shares and events were written (its history kept, SET_NULL).
 """
 
 import os
@@ -78,12 +82,16 @@ def fill(portal, shares, events, admin):
     )
 
 
-def measure(admin, portal):
-    from wagtail_clientportal.services import audit_export
+def measure(admin, portal=None, client=None):
+    from wagtail_clientportal.services import audit_export, client_audit_export
 
     tracemalloc.start()
     start = time.perf_counter()
-    size = sum(len(chunk) for chunk in audit_export.portal_audit_zip(admin, portal))
+    if client is not None:
+        stream = client_audit_export.client_audit_zip(admin, client)
+    else:
+        stream = audit_export.portal_audit_zip(admin, portal)
+    size = sum(len(chunk) for chunk in stream)
     elapsed = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -93,6 +101,7 @@ def measure(admin, portal):
 def run():
     from django.contrib.auth import get_user_model
 
+    from wagtail_clientportal import services
     from wagtail_clientportal.models import Client, Portal
 
     call_command("migrate", verbosity=0)
@@ -103,9 +112,38 @@ def run():
     fill(small, 1_000, 10_000, admin)
     fill(big, 10_000, 100_000, admin)
     print(f"database: {connection.vendor}")
+    peaks = []
     for label, portal in (("1,000 shares / 10,000 events", small), ("10,000 / 100,000", big)):
         elapsed, peak, size = measure(admin, portal)
+        peaks.append(peak)
         print(f"{label}: {elapsed:.2f} s, peak {peak / 2**20:.1f} MiB, ZIP {size / 2**20:.1f} MiB")
+    print(f"peak memory, 10x the rows: x{peaks[1] / peaks[0]:.2f} of the baseline")
+    # The same big portal through the task (written to a temporary file, then storage).
+    from wagtail_clientportal.models import AuditExport
+    from wagtail_clientportal.services import audit_export_jobs
+
+    export = AuditExport.objects.create(
+        requested_by=admin, scope="portal", object_id=big.pk, object_name=big.name
+    )
+    tracemalloc.start()
+    start = time.perf_counter()
+    audit_export_jobs.build(export.pk)
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    export.refresh_from_db()
+    print(
+        f"10,000 / 100,000 by the task ({export.status}, {export.rows_done:,} rows): "
+        f"{elapsed:.2f} s, peak {peak / 2**20:.1f} MiB, ZIP {export.size / 2**20:.1f} MiB"
+    )
+    gone = Portal.objects.create(client=client, name="Usunięty")
+    fill(gone, 1_000, 10_000, admin)
+    services.delete_portal(admin, gone)
+    elapsed, peak, size = measure(admin, client=client)
+    print(
+        f"client ZIP, 3 portals (1 deleted), 12,000 shares / 120,000 events: {elapsed:.2f} s, "
+        f"peak {peak / 2**20:.1f} MiB, ZIP {size / 2**20:.1f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -162,6 +162,20 @@ Setting                                     Default
                                             location, e.g. ``{"/srv/private":
                                             "/_private/"}``; files elsewhere stream
 ``WAGTAILCLIENTPORTAL_PRESIGNED_LIFETIME``  ``60`` seconds a signed URL stays valid
+``WAGTAILCLIENTPORTAL_KSEF_QR_HOST``        ``"qr.ksef.mf.gov.pl"``: host of the KOD I
+                                            link (``qr-test.`` / ``qr-demo.`` for
+                                            KSeF's test and demo environments)
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_STREAM_ROWS`` ``50_000``: above this many rows
+                                            (shares, access and delivery records,
+                                            notifications) an audit ZIP is built by
+                                            a task and its link emailed, instead of
+                                            being streamed to the browser
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_KEEP_DAYS`` ``RETENTION_EXPORTS_DAYS`` (7): days a
+                                            task-built audit ZIP stays in the private
+                                            storage (``clientportal/exports/audit/``;
+                                            ``None``: until deleted by hand)
+``WAGTAILCLIENTPORTAL_KSEF_XML_MAX_BYTES``  ``3 MB``: the largest FA(3) file staff may
+                                            import (KSeF's own limit with attachments)
 ``WAGTAILCLIENTPORTAL_RETENTION_ACCESS_EVENTS_DAYS`` ``6 * 365``: access events
                                             older than this are deleted by
                                             ``clientportal_enforce_retention``
@@ -411,6 +425,8 @@ def retention_exports_days() -> int | None:
 def retention_delivery_days() -> int | None:
     """``None`` (the default): delivery records, the firm's evidence, are never deleted."""
     return _days("RETENTION_DELIVERY_DAYS", None)
+
+
 def hash_threads() -> int | None:
     return _get("HASH_THREADS", None)
 
@@ -496,3 +512,17 @@ def x_accel_locations() -> dict[str, str]:
 def presigned_lifetime() -> int:
     """Short: a signed URL works for whoever holds it, and no check runs when it is used."""
     return int(_get("PRESIGNED_LIFETIME", 60))
+
+
+def ksef_xml_max_bytes() -> int:
+    return int(_get("KSEF_XML_MAX_BYTES", 3_000_000))
+
+
+def audit_export_stream_rows() -> int:
+    return int(_get("AUDIT_EXPORT_STREAM_ROWS", 50_000))
+
+
+def audit_export_keep_days() -> int | None:
+    """Days a task-built audit ZIP is kept; by default the retention period of exports."""
+    value = _get("AUDIT_EXPORT_KEEP_DAYS", retention_exports_days())
+    return None if value is None else int(value)

@@ -14,8 +14,11 @@ Sources, the Ministry of Finance's KSeF 2.0 documentation (github.com/CIRFMF/kse
   ``qr-test.ksef.mf.gov.pl`` and ``qr-demo.ksef.mf.gov.pl``
   (``WAGTAILCLIENTPORTAL_KSEF_QR_HOST``).
 
-KOD II (the issuer's certificate) needs the issuer's private key and is never
-generated here.
+KOD II (the issuer's certificate, offline invoices) needs the issuer's private key
+and is never generated here: when the invoicing program supplied its link
+(``https://qr.ksef.mf.gov.pl/certificate/{context type}/{context id}/{seller NIP}/
+{certificate serial}/{hash}/{signature}``), the portal shows it as given, labelled
+"CERTYFIKAT", after checking its shape, host, NIP and hash against the invoice.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ from .validators import validate_nip
 
 KSEF_NUMBER = re.compile(r"^(\d{10})-(\d{8})-([0-9A-F]{12})-([0-9A-F]{2})$")
 DEFAULT_QR_HOST = "qr.ksef.mf.gov.pl"
+QR_HOSTS = frozenset({DEFAULT_QR_HOST, "qr-test.ksef.mf.gov.pl", "qr-demo.ksef.mf.gov.pl"})
+KOD_II_PATH = re.compile(
+    r"^/certificate/(Nip|InternalId|NipVatUe|PeppolId)/[^/]{1,64}/(\d{10})/([0-9A-Fa-f]{1,64})"
+    r"/([A-Za-z0-9_-]{43})/([A-Za-z0-9_-]{16,1024})$"
+)
 
 
 def crc8(data: bytes) -> int:
@@ -62,6 +70,29 @@ def validate_ksef_number(value: str) -> None:
         raise ValidationError(message, code="invalid")
 
 
+def kod_ii_parts(value: str) -> tuple[str, str] | None:
+    """``(seller NIP, XML hash)`` named by a KOD II link, or None if it is not one."""
+    from urllib.parse import urlsplit
+
+    try:
+        url = urlsplit(value)
+    except ValueError:
+        return None
+    match = KOD_II_PATH.match(url.path)
+    if url.scheme != "https" or url.netloc not in QR_HOSTS or url.query or match is None:
+        return None
+    return match.group(2), match.group(4)
+
+
+def validate_kod_ii_url(value: str) -> None:
+    """A KOD II link as KSeF's documentation defines it; an empty value is allowed."""
+    if value and kod_ii_parts(value) is None:
+        raise ValidationError(
+            _("Enter the KOD II link exactly as the invoicing program gave it."),
+            code="invalid_kod_ii",
+        )
+
+
 def xml_hash(xml: bytes) -> str:
     """SHA-256 of the XML file's bytes, Base64URL without padding."""
     return base64.urlsafe_b64encode(hashlib.sha256(xml).digest()).rstrip(b"=").decode("ascii")
@@ -86,9 +117,10 @@ def kod_i_label(ksef_number: str) -> str:
 def kod_i_of(invoice) -> dict | None:
     """What the portal shows for an invoice with an XML file: the link, its QR code, the label.
 
-    None without the XML file or the seller's NIP (nothing to verify against).
+    None without the XML file or the seller's NIP (nothing to verify against), and for
+    an invoice issued outside KSeF. ``kod_ii`` only when its link was supplied.
     """
-    if not invoice.ksef_xml or not invoice.seller_nip:
+    if not invoice.ksef_xml or not invoice.seller_nip or invoice.ksef_mode == "outside":
         return None
     import segno
 
@@ -96,4 +128,18 @@ def kod_i_of(invoice) -> dict | None:
         xml = handle.read()
     url = kod_i_url(invoice.seller_nip, invoice.issue_date, xml)
     label = kod_i_label(invoice.ksef_number if invoice.ksef_mode != "offline" else "")
-    return {"url": url, "label": label, "svg": segno.make(url, error="m").svg_inline(scale=3)}
+    kod_ii = None
+    if invoice.ksef_kod_ii_url:
+        kod_ii = {
+            "url": invoice.ksef_kod_ii_url,
+            "label": "CERTYFIKAT",
+            "svg": segno.make(invoice.ksef_kod_ii_url, error="m").svg_inline(
+                scale=2, title="KOD II"
+            ),
+        }
+    return {
+        "url": url,
+        "label": label,
+        "svg": segno.make(url, error="m").svg_inline(scale=3, title="KOD I"),
+        "kod_ii": kod_ii,
+    }

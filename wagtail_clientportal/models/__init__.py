@@ -1,4 +1,5 @@
 from .audit import AccessEvent
+from .audit_exports import AuditExport
 from .clients import Client, Portal, PortalAssignment, PortalUser
 from .delivery import (
     AppendOnlyError,
@@ -16,6 +17,7 @@ from .uploads import Upload, UploadedFile
 __all__ = [
     "AccessEvent",
     "AppendOnlyError",
+    "AuditExport",
     "DeliveryEvent",
     "DeliveryTimestamp",
     "ReceiptReminder",

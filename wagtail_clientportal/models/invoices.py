@@ -10,7 +10,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from .. import conf
-from ..ksef import validate_ksef_number
+from ..ksef import validate_kod_ii_url, validate_ksef_number
 from ..storage import get_private_storage
 from ..validators import validate_nip
 from .clients import Client
@@ -60,6 +60,14 @@ class Invoice(ClusterableModel):
     )
     seller_nip = models.CharField(
         _("seller NIP"), max_length=10, blank=True, validators=[validate_nip]
+    )
+    # KOD II is signed with the issuer's KSeF certificate: stored as supplied, never made.
+    ksef_kod_ii_url = models.URLField(
+        _("KOD II link (certificate)"),
+        max_length=1500,
+        blank=True,
+        validators=[validate_kod_ii_url],
+        help_text=_("Offline invoices only: the link the invoicing program gave."),
     )
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

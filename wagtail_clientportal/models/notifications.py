@@ -22,6 +22,7 @@ class Notification(models.Model):
         RECEIPT_REMINDER = "receipt_reminder", _("Receipt confirmation reminder")
         RECEIPT_OVERDUE = "receipt_overdue", _("Receipt confirmation overdue")
         UPLOAD_RECEIVED = "upload_received", _("Files received from a client")
+        AUDIT_EXPORT_READY = "audit_export_ready", _("Audit export ready")
         DIGEST = "digest", _("Daily digest of new items")
 
     class Status(models.TextChoices):
@@ -70,6 +71,8 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("portal"),
     )
+    # A deleted portal's id, copied by ``delete_portal`` (the audit ZIP of its client).
+    portal_ref = models.PositiveBigIntegerField(_("portal id"), null=True, editable=False)
     # What the message is about, in JSON (counts per kind, the staff note): enough to
     # render it again at delivery time in the recipient's language. Never a link or
     # token: activation and reset links are made from ``user`` when the email is sent.

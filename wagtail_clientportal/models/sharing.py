@@ -86,6 +86,12 @@ class Share(models.Model):
     )
     portal_name = models.CharField(_("portal name"), max_length=120, blank=True)
     client_name = models.CharField(_("client name"), max_length=255, blank=True)
+    # The deleted portal's and its client's ids, copied with the names by
+    # ``delete_portal``: the client's audit ZIP finds its deleted portals' history by them.
+    portal_ref = models.PositiveBigIntegerField(_("portal id"), null=True, editable=False)
+    client_ref = models.PositiveBigIntegerField(
+        _("client id"), null=True, editable=False, db_index=True
+    )
     document = models.ForeignKey(
         get_document_model_string(),
         on_delete=models.CASCADE,

@@ -44,7 +44,7 @@ def render_message(kind: str, recipient: str, context: dict, language: str | Non
 
 #: Dates kept in an outbox row's JSON context as ISO strings, shown in the email's
 #: language ("16 listopada 2026" in Polish, not "2026-11-16").
-DATE_KEYS = ("due_on",)
+DATE_KEYS = ("due_on", "expires_on")
 
 
 def _format_dates(context: dict) -> None:

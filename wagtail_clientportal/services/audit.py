@@ -47,6 +47,7 @@ REVOKE = f"{PREFIX}.revoke"
 VERSION_SNAPSHOT = f"{PREFIX}.version.snapshot"
 RECEIPT_CONFIRM = f"{PREFIX}.receipt.confirm"
 NOTIFICATION_RESEND = f"{PREFIX}.notification.resend"
+AUDIT_EXPORT = f"{PREFIX}.audit_export"
 PERSON_EXPORT = f"{PREFIX}.portal_user.rodo_export"
 PERSON_ERASE = f"{PREFIX}.portal_user.rodo_erase"
 PORTAL_LEGAL_HOLD = f"{PREFIX}.portal.legal_hold"
@@ -88,6 +89,7 @@ _ACTIONS = {
     VERSION_SNAPSHOT: (_("Document version: pinned"), _("Pinned a document version")),
     RECEIPT_CONFIRM: (_("Client portal: receipt confirmed"), _("Receipt confirmed by the client")),
     NOTIFICATION_RESEND: (_("Notification: sent again"), _("Queued the notification again")),
+    AUDIT_EXPORT: (_("Audit export"), _("Exported the audit records (ZIP)")),
     PERSON_EXPORT: (
         _("Portal user: personal data exported (RODO)"),
         _("Exported the person's data (RODO)"),
@@ -341,6 +343,17 @@ def notifications_resent(actor, notifications) -> None:
         for n in notifications
     )
     log_many(entries, NOTIFICATION_RESEND, actor)
+
+
+def audit_exported(actor, target, how: str, export_id=None) -> None:
+    """An audit ZIP asked for (``how``: "stream" or "task"), on the portal or the client."""
+    if hasattr(target, "client_id"):
+        data = portal_data(target, how=how)
+    else:
+        data = {"client_id": target.pk, "client_name": target.name, "how": how}
+    if export_id is not None:
+        data["export_id"] = export_id
+    log(target, AUDIT_EXPORT, actor, data)
 
 
 def person_exported(actor, portal_user, membership_ids) -> None:

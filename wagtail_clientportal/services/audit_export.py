@@ -20,16 +20,19 @@ where the decimal separator is a comma).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import hashlib
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
 
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import AccessEvent, DeliveryEvent, Notification, Portal, Share
 from ..permissions import MANAGE_PORTALS, require
+from .audit import audit_exported
 
 CHUNK_ROWS = 500
 
@@ -94,12 +97,49 @@ def _user(user) -> str:
     return "" if user is None else (getattr(user, user.get_email_field_name(), "") or str(user))
 
 
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """Whose records a set of CSVs holds: one portal, live or deleted.
+
+    A deleted portal's rows stay (SET_NULL) with its id copied (``portal_ref``);
+    ``portal_id`` is None only for shares of a portal deleted before ids were copied,
+    which are then found by their share ids.
+    """
+
+    portal_id: int | None
+    name: str
+    shares: Q
+    notifications: Q
+    deleted: bool = False
+
+    @classmethod
+    def of_portal(cls, portal) -> Scope:
+        return cls(portal.pk, portal.name, Q(portal=portal), Q(portal=portal))
+
+    @classmethod
+    def of_deleted(cls, portal_id, name, shares: Q) -> Scope:
+        notes = Q(portal__isnull=True, portal_ref=portal_id) if portal_id else Q(pk__in=[])
+        return cls(portal_id, name, Q(portal__isnull=True) & shares, notes, deleted=True)
+
+    def share_ids(self):
+        return Share.objects.filter(self.shares).values("pk")
+
+    def delivery(self) -> Q:
+        if self.portal_id is not None:
+            return Q(chain_key=self.portal_id)
+        return Q(share_ref__in=self.share_ids())
+
+
+def _scope(portal) -> Scope:
+    return portal if isinstance(portal, Scope) else Scope.of_portal(portal)
+
+
 user_label = _user  # the RODO export (services.person_export) names staff the same way
 
 
 def _share_rows(portal) -> Iterator[list]:
     shares = (
-        Share.objects.filter(portal=portal)
+        Share.objects.filter(_scope(portal).shares)
         .select_related(
             "document", "document_version", "invoice", "settlement", "shared_by", "revoked_by"
         )
@@ -192,7 +232,9 @@ NOTIFICATION_HEADER = [
 
 
 def _access_rows(portal) -> Iterator[list]:
-    events = AccessEvent.objects.filter(share__portal=portal).order_by("at", "pk")
+    scope = _scope(portal)
+    events = AccessEvent.objects.filter(**{"share__" + k: v for k, v in _share_lookup(scope)})
+    events = events.order_by("at", "pk")
     for e in events.iterator(chunk_size=CHUNK_ROWS):
         yield [
             e.at,
@@ -208,7 +250,7 @@ def _access_rows(portal) -> Iterator[list]:
 
 
 def _delivery_rows(portal, kind=None) -> Iterator[list]:
-    records = DeliveryEvent.objects.filter(chain_key=portal.pk).order_by("seq")
+    records = DeliveryEvent.objects.filter(_scope(portal).delivery()).order_by("chain_key", "seq")
     if kind:
         records = records.filter(kind=kind)
     for r in records.iterator(chunk_size=CHUNK_ROWS):
@@ -245,7 +287,7 @@ def delivery_row(r) -> list:
 
 def _notification_rows(portal) -> Iterator[list]:
     # Never ``context`` (links, names) nor login codes' rows: those are not about the portal.
-    rows = Notification.objects.filter(portal=portal).order_by("created_at", "pk")
+    rows = Notification.objects.filter(_scope(portal).notifications).order_by("created_at", "pk")
     for n in rows.only(*NOTIFICATION_HEADER).iterator(chunk_size=CHUNK_ROWS):
         yield notification_row(n)
 
@@ -264,17 +306,27 @@ def notification_row(n) -> list:
     ]
 
 
-def portal_files(portal):
-    """``(name, line iterator)`` of each CSV, in the ZIP's order."""
+def _share_lookup(scope: Scope):
+    """The share filter as lookups from AccessEvent (a join on live portals, as before)."""
+    if not scope.deleted:
+        return [("portal_id", scope.portal_id)]
+    return [("pk__in", scope.share_ids())]
+
+
+def portal_files(portal, folder: str = ""):
+    """``(name, line iterator)`` of each CSV, in the ZIP's order (``portal``: or a Scope)."""
     return [
-        ("shares.csv", csv_lines(SHARE_HEADER, _share_rows(portal))),
-        ("access.csv", csv_lines(ACCESS_HEADER, _access_rows(portal))),
-        ("delivery.csv", csv_lines(DELIVERY_HEADER, _delivery_rows(portal))),
+        (folder + "shares.csv", csv_lines(SHARE_HEADER, _share_rows(portal))),
+        (folder + "access.csv", csv_lines(ACCESS_HEADER, _access_rows(portal))),
+        (folder + "delivery.csv", csv_lines(DELIVERY_HEADER, _delivery_rows(portal))),
         (
-            "confirmations.csv",
+            folder + "confirmations.csv",
             csv_lines(DELIVERY_HEADER, _delivery_rows(portal, DeliveryEvent.Kind.CONFIRMATION)),
         ),
-        ("notifications.csv", csv_lines(NOTIFICATION_HEADER, _notification_rows(portal))),
+        (
+            folder + "notifications.csv",
+            csv_lines(NOTIFICATION_HEADER, _notification_rows(portal)),
+        ),
     ]
 
 
@@ -301,7 +353,12 @@ def stream_zip(files, manifest: dict) -> Iterator[bytes]:
 def portal_audit_zip(actor, portal: Portal) -> Iterator[bytes]:
     """The ZIP's bytes, chunk by chunk; ADO and Administrator only (``manage_portals``)."""
     require(actor, MANAGE_PORTALS)
-    manifest = {
+    audit_exported(actor, portal, "stream")
+    return stream_zip(portal_files(portal), portal_manifest(actor, portal))
+
+
+def portal_manifest(actor, portal: Portal) -> dict:
+    return {
         "format": "wagtail-clientportal audit export 1",
         "portal": {"id": portal.pk, "name": portal.name},
         "client": {"id": portal.client_id, "name": portal.client.name},
@@ -310,4 +367,3 @@ def portal_audit_zip(actor, portal: Portal) -> Iterator[bytes]:
         "generated_at": timezone.now().isoformat(),
         "csv": {"encoding": "utf-8-sig", "delimiter": ";"},
     }
-    return stream_zip(portal_files(portal), manifest)

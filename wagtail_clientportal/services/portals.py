@@ -149,9 +149,13 @@ def delete_portal(actor, portal: Portal) -> PortalDeletion:
     )
     # Names as they are at deletion (the portal may have been renamed since sharing).
     Share.objects.filter(portal=portal).update(
-        portal=None, portal_name=portal.name, client_name=portal.client.name
+        portal=None,
+        portal_name=portal.name,
+        client_name=portal.client.name,
+        portal_ref=portal.pk,
+        client_ref=portal.client_id,
     )
-    Notification.objects.filter(portal=portal).update(portal=None)
+    Notification.objects.filter(portal=portal).update(portal=None, portal_ref=portal.pk)
     PortalAssignment.objects.filter(portal=portal).delete()
     forget_references_to(Portal, [portal.pk])
     # Nothing points at the portal any more: the collector finds no rows to visit.

@@ -25,12 +25,19 @@ FILE_KINDS = {
     "invoice": (Invoice, "pdf"),
     "settlement": (Settlement, "file"),
     "version": (DocumentVersion, "file"),
+    # The invoice's FA(3) file (KSeF): a second private file of one invoice.
+    "invoice_xml": (Invoice, "ksef_xml"),
 }
-KIND_OF_MODEL = {model: kind for kind, (model, _field) in FILE_KINDS.items()}
+KIND_OF_MODEL = {}
+for _kind, (_model, _field) in FILE_KINDS.items():
+    KIND_OF_MODEL.setdefault(_model, _kind)  # the main file of each model
+KIND_OF_FILE = {(model, field): kind for kind, (model, field) in FILE_KINDS.items()}
 
 
-def download_url(instance) -> str | None:
-    kind = KIND_OF_MODEL.get(type(instance))
+def download_url(instance, field: str | None = None) -> str | None:
+    """The staff download of ``instance``'s main file, or of its file ``field``."""
+    model = type(instance)
+    kind = KIND_OF_MODEL.get(model) if field is None else KIND_OF_FILE.get((model, field))
     if kind is None or instance.pk is None:
         return None
     return reverse("clientportal_staff:file", args=[kind, instance.pk])
@@ -46,7 +53,8 @@ class PrivateFileInput(forms.FileInput):
         instance = getattr(value, "instance", None)
         if value and getattr(value, "name", None):
             context["widget"]["current_name"] = os.path.basename(value.name)
-            context["widget"]["download_url"] = download_url(instance)
+            field = getattr(getattr(value, "field", None), "name", None)
+            context["widget"]["download_url"] = download_url(instance, field)
         context["widget"]["current_label"] = _("Current file")
         return context
 
@@ -70,6 +78,8 @@ def download(request, kind, pk):
     if not file:
         raise Http404
     filename = download_name(instance)
+    if kind == "invoice_xml":
+        filename = os.path.splitext(filename)[0] + ".xml"
     try:
         handle = file.open("rb")
     except FileNotFoundError:

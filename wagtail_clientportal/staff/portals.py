@@ -344,6 +344,11 @@ class PortalViewSet(ModelViewSet):
             path("client/<int:client_pk>/", ClientPortalsView.as_view(), name="client"),
             path("<int:portal_pk>/", PortalDetailView.as_view(), name="detail"),
             path("<int:portal_pk>/audit.zip", audit_export.portal_audit_zip, name="audit_zip"),
+            path(
+                "client/<int:client_pk>/audit.zip",
+                audit_export.client_audit_zip,
+                name="client_audit_zip",
+            ),
         ]
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import documents, files, invoice_shares, receipts
+from . import audit_export, documents, files, invoice_shares, receipts
 
 app_name = "clientportal_staff"
 
@@ -24,4 +24,10 @@ urlpatterns = [
         name="receipt",
     ),
     path("receipt/verify/", receipts.VerifyReceiptView.as_view(), name="verify_receipt"),
+    path("audit-export/<int:pk>/", audit_export.AuditExportView.as_view(), name="audit_export"),
+    path(
+        "audit-export/<int:pk>/download/",
+        audit_export.download_audit_export,
+        name="audit_export_download",
+    ),
 ]

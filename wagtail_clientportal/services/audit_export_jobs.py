@@ -1,0 +1,188 @@
+"""Audit ZIPs of large portals and clients: built by a task, not by the request.
+
+Below ``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_STREAM_ROWS`` rows (shares, access events,
+delivery records and notifications together) the ZIP is streamed to the browser as
+it is written. Above it a streamed response would hold a worker (and the person's
+browser) for minutes, so ``request_export()`` records an ``AuditExport`` and
+enqueues ``build_audit_export`` after commit. The task writes the same ZIP to a
+temporary file, updating ``rows_done`` as it goes (the page staff wait on shows the
+progress), stores it in the private storage, and emails the requester a link to the
+admin page where they download it; the link carries no token (login and the export
+permission are checked on download). The file is deleted after
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_KEEP_DAYS`` (by default the retention period of
+exports) by ``purge_expired()``, which every build runs first; the files live under
+``clientportal/exports/``, which ``clientportal_enforce_retention`` also cleans.
+
+The task may run twice (no backend promises exactly-once): only the run that moves
+the row from "queued" to "running" builds it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import tempfile
+from collections.abc import Iterator
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import conf
+from ..compat import make_task
+from ..models import AccessEvent, AuditExport, Client, DeliveryEvent, Notification, Portal, Share
+from ..notifications import outbox
+from ..permissions import MANAGE_PORTALS, require
+from . import audit_export, client_audit_export
+from .audit import audit_exported
+
+PROGRESS_EVERY = 2000  # rows between two progress writes
+
+
+def count_rows(scopes) -> int:
+    """Data rows the ZIP will hold (confirmations twice: in delivery.csv and their own)."""
+    total = 0
+    for scope in scopes:
+        shares = Share.objects.filter(scope.shares)
+        total += shares.count()
+        total += AccessEvent.objects.filter(share__in=shares.values("pk")).count()
+        records = DeliveryEvent.objects.filter(scope.delivery())
+        total += records.count()
+        total += records.filter(kind=DeliveryEvent.Kind.CONFIRMATION).count()
+        total += Notification.objects.filter(scope.notifications).count()
+    return total
+
+
+def scopes_of(target) -> list:
+    if isinstance(target, Client):
+        return client_audit_export.client_scopes(target)
+    return [audit_export.Scope.of_portal(target)]
+
+
+def is_large(target) -> bool:
+    return count_rows(scopes_of(target)) > conf.audit_export_stream_rows()
+
+
+def request_export(actor, target: Portal | Client) -> AuditExport:
+    """Record the request and enqueue the build after commit; ADO and Administrator only."""
+    require(actor, MANAGE_PORTALS)
+    is_client = isinstance(target, Client)
+    export = AuditExport.objects.create(
+        requested_by=actor,
+        requester_email=getattr(actor, actor.get_email_field_name(), "") or "",
+        scope=AuditExport.Scope.CLIENT if is_client else AuditExport.Scope.PORTAL,
+        object_id=target.pk,
+        object_name=target.name,
+        rows_total=count_rows(scopes_of(target)),
+    )
+    audit_exported(actor, target, "task", export_id=export.pk)
+    transaction.on_commit(lambda: build_audit_export.enqueue(export.pk))
+    return export
+
+
+def _counted(lines: Iterator[bytes], export_id: int, state: dict) -> Iterator[bytes]:
+    yield next(lines)  # the header line is not a row
+    for line in lines:
+        state["rows"] += 1
+        if state["rows"] % PROGRESS_EVERY == 0:
+            AuditExport.objects.filter(pk=export_id).update(rows_done=state["rows"])
+        yield line
+
+
+def _stream_of(export: AuditExport, state: dict) -> Iterator[bytes]:
+    actor = export.requested_by
+    if export.scope == AuditExport.Scope.CLIENT:
+        client = Client.objects.get(pk=export.object_id)
+        scopes = client_audit_export.client_scopes(client)
+        files = client_audit_export.client_files(scopes)
+        manifest = client_audit_export.client_manifest(actor, client, scopes)
+    else:
+        portal = Portal.objects.select_related("client").get(pk=export.object_id)
+        files = audit_export.portal_files(portal)
+        manifest = audit_export.portal_manifest(actor, portal)
+    counted = ((name, _counted(lines, export.pk, state)) for name, lines in files)
+    return audit_export.stream_zip(counted, manifest)
+
+
+def build(export_id: int) -> str:
+    """Build one export (the task's body); returns its final status."""
+    purge_expired()
+    claimed = AuditExport.objects.filter(pk=export_id, status=AuditExport.Status.QUEUED).update(
+        status=AuditExport.Status.RUNNING
+    )
+    if not claimed:
+        return "skipped"
+    export = AuditExport.objects.select_related("requested_by").get(pk=export_id)
+    if export.requested_by is None or not _may_export(export.requested_by):
+        export.status = AuditExport.Status.FAILED  # the requester left or lost the right
+        export.save(update_fields=["status"])
+        return export.status
+    state = {"rows": 0}
+    digest = hashlib.sha256()
+    try:
+        with tempfile.TemporaryFile() as handle:
+            for chunk in _stream_of(export, state):
+                digest.update(chunk)
+                handle.write(chunk)
+            size = handle.tell()
+            handle.seek(0)
+            name = f"audit-{export.scope}-{export.object_id}-{timezone.localdate():%Y%m%d}.zip"
+            export.file.save(name, File(handle), save=False)
+    except (Client.DoesNotExist, Portal.DoesNotExist):
+        export.status = AuditExport.Status.FAILED  # deleted meanwhile
+        export.save(update_fields=["status"])
+        return export.status
+    except Exception:
+        # Never left "running" for ever: the page says it failed, the task's log says why.
+        AuditExport.objects.filter(pk=export.pk).update(status=AuditExport.Status.FAILED)
+        raise
+    now = timezone.now()
+    export.status = AuditExport.Status.DONE
+    export.rows_done, export.size, export.sha256 = state["rows"], size, digest.hexdigest()
+    export.finished_at = now
+    keep = conf.audit_export_keep_days()
+    export.expires_at = None if keep is None else now + datetime.timedelta(days=keep)
+    export.save()
+    if export.requester_email:
+        outbox.create(
+            Notification.Kind.AUDIT_EXPORT_READY,
+            export.requester_email,
+            user=export.requested_by,
+            context={
+                "export_id": export.pk,
+                "name": export.object_name,
+                "scope": export.scope,
+                "expires_on": (
+                    timezone.localdate(export.expires_at).isoformat() if export.expires_at else ""
+                ),
+            },
+        )
+    return export.status
+
+
+def _may_export(user) -> bool:
+    return user.is_active and user.has_perm(MANAGE_PORTALS)
+
+
+def purge_expired(now=None) -> int:
+    """Delete the files of exports past their time; the rows stay (who exported what, when)."""
+    now = now or timezone.now()
+    expired = AuditExport.objects.filter(
+        Q(expires_at__lte=now), status=AuditExport.Status.DONE
+    ).exclude(file="")
+    count = 0
+    for export in expired.iterator():
+        export.file.delete(save=False)
+        export.status = AuditExport.Status.EXPIRED
+        export.save(update_fields=["file", "status"])
+        count += 1
+    return count
+
+
+def build_audit_export(export_id: int) -> str:
+    return build(export_id)
+
+
+# Same name as the function: workers find the task by its import path.
+build_audit_export = make_task(build_audit_export, backend=conf.task_backend())  # type: ignore[assignment]
