@@ -181,13 +181,22 @@ class Link:
         )
 
     def run(self, function, *args):
+        self.forget()
         return self.client.submit(function, *args).result()
+
+    def forget(self) -> None:
+        """Drop what the kernel remembers of the last connections to the client (its
+        RTT, cwnd and ssthresh, kept per destination): a new connection would start
+        from them, so one variant's round, or the previous rate, would set the pace
+        of the next."""
+        subprocess.run(["ip", "tcp_metrics", "delete", NS_ADDRESS], capture_output=True)
 
     def down(self) -> None:
         if self.client:
             self.client.shutdown(wait=True)
         if not self.created:
             return
+        self.forget()
         # Deleting the namespace destroys the veth inside it and so its peer; each
         # step on its own, so a half-made link is removed as far as it exists.
         for args in (["link", "del", self.host_veth], ["netns", "del", self.namespace]):
