@@ -52,7 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_notifications.py
 	$(BIN)/python bench/bench_password_reset.py
 	$(BIN)/python bench/bench_downloads.py
-	$(BIN)/python bench/bench_downloads_http.py
+	$(BIN)/python bench/bench_downloads_http.py --link 1gbit --link 10gbit
 	$(BIN)/python bench/bench_scale.py
 
 # The reference deployment on loopback (deploy/): nginx, gunicorn ×4, PostgreSQL at

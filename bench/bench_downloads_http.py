@@ -6,6 +6,7 @@ a chained delivery record per download) side by side in the same run.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \
         .venv/bin/python bench/bench_downloads_http.py     # PostgreSQL (test_bench)
     BENCH_WORKERS=2 .venv/bin/python bench/...              # sync workers per server (1)
+    .venv/bin/python bench/bench_downloads_http.py --link 1gbit --link 10gbit  # as root
 
 Three gunicorn servers of the same project on free ports: one serving downloads with
 the previous stream (bench/_previous_stream.py), two with today's (the hash in the
@@ -18,11 +19,24 @@ rounds. The database is a throw-away SQLite file the servers share, or with
 pytest-django does); files live in a temporary media root; everything is removed at
 the end. What this measures beside bench_downloads.py (the Django test client, no
 socket): README, "Performance".
+
+``--link RATE`` (repeatable, tc's units: ``1gbit``, ``10gbit``) measures the same
+servers, in the same run, a second time over a rate-limited link instead of loopback:
+a network namespace joined to this one by a veth pair (10.203.0.1/30 here, .2 in the
+namespace), a token bucket (``tc qdisc … tbf rate RATE``) on the host's end, which is
+the sending side; the servers also listen on 10.203.0.1, the client reads from inside
+the namespace (its thread entered it with setns). It needs root (CAP_NET_ADMIN) and
+iproute2; without them the bench says so and measures loopback only. The namespace
+and the veth pair are removed at the end, on Ctrl-C and on failure too.
 """
 
+import argparse
+import concurrent.futures
+import ctypes
 import http.client
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -55,6 +69,9 @@ CASES = ((1, 40), (48, 3))  # MiB per file, downloads per round
 ROUNDS = 4
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 BUFFER = bytearray(1024 * 1024)
+LOOPBACK = "127.0.0.1"
+HOST_ADDRESS, NS_ADDRESS = "10.203.0.1", "10.203.0.2"  # a private /30, never routed out
+CLONE_NEWNET = 0x40000000
 
 
 def free_port() -> int:
@@ -63,15 +80,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(stream: str) -> tuple[subprocess.Popen, int]:
+def start_server(stream: str, link: "Link | None") -> tuple[subprocess.Popen, int]:
     port = free_port()
+    binds = ["--bind", f"{LOOPBACK}:{port}"]
+    if link:
+        binds += ["--bind", f"{HOST_ADDRESS}:{port}"]
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "--bind",
-            f"127.0.0.1:{port}",
+            *binds,
             "--workers",
             str(WORKERS),
             "--worker-class",
@@ -109,8 +128,118 @@ def server_cpu(master_pid: int) -> float:
     return total
 
 
-def download(port: int, path: str, cookie: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port)
+class Link:
+    """A veth pair between this network namespace and a new one, rate-limited on this
+    (the servers') end. ``run`` calls a function in a thread that entered the other
+    namespace, so the sockets it opens are the client's end of the link."""
+
+    def __init__(self) -> None:
+        tag = str(os.getpid())[-7:]
+        self.namespace = f"cpbench{tag}"
+        self.host_veth, self.ns_veth = f"cpb{tag}h", f"cpb{tag}n"
+        self.created = False
+        self.client = None
+
+    @staticmethod
+    def ip(*args: str) -> None:
+        subprocess.run(["ip", *args], check=True, capture_output=True, text=True)
+
+    def up(self) -> None:
+        self.created = True  # from the first command on, down() removes what exists
+        ns = self.namespace
+        self.ip("netns", "add", ns)
+        self.ip("link", "add", self.host_veth, "type", "veth", "peer", "name", self.ns_veth)
+        self.ip("link", "set", self.ns_veth, "netns", ns)
+        self.ip("addr", "add", f"{HOST_ADDRESS}/30", "dev", self.host_veth)
+        self.ip("link", "set", self.host_veth, "up")
+        self.ip("-n", ns, "addr", "add", f"{NS_ADDRESS}/30", "dev", self.ns_veth)
+        self.ip("-n", ns, "link", "set", self.ns_veth, "up")
+        self.ip("-n", ns, "link", "set", "lo", "up")
+        self.client = concurrent.futures.ThreadPoolExecutor(1, initializer=self._enter)
+        self.client.submit(lambda: None).result()  # fails here if setns is refused
+
+    def _enter(self) -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(f"/run/netns/{self.namespace}", os.O_RDONLY)
+        try:
+            if libc.setns(fd, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns")
+        finally:
+            os.close(fd)
+
+    def rate(self, rate: str) -> None:
+        """A token bucket on the sending end, its burst 1 ms of the rate (1mbit at
+        1gbit, as the usual recipe) so the bucket refills smoothly at any rate."""
+        bits = parse_rate(rate)
+        burst = str(max(bits // 8000, 125_000))  # bytes
+        subprocess.run(
+            ["tc", "qdisc", "replace", "dev", self.host_veth, "root", "tbf", "rate", rate]
+            + ["burst", burst, "latency", "50ms"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    def run(self, function, *args):
+        self.forget()
+        return self.client.submit(function, *args).result()
+
+    def forget(self) -> None:
+        """Drop what the kernel remembers of the last connections to the client (its
+        RTT, cwnd and ssthresh, kept per destination): a new connection would start
+        from them, so one variant's round, or the previous rate, would set the pace
+        of the next."""
+        subprocess.run(["ip", "tcp_metrics", "delete", NS_ADDRESS], capture_output=True)
+
+    def down(self) -> None:
+        if self.client:
+            self.client.shutdown(wait=True)
+        if not self.created:
+            return
+        self.forget()
+        # Deleting the namespace destroys the veth inside it and so its peer; each
+        # step on its own, so a half-made link is removed as far as it exists.
+        for args in (["link", "del", self.host_veth], ["netns", "del", self.namespace]):
+            subprocess.run(["ip", *args], capture_output=True)
+
+
+def parse_rate(rate: str) -> int:
+    """Bits per second of a tc rate ("1gbit", "500mbit")."""
+    units = {"kbit": 10**3, "mbit": 10**6, "gbit": 10**9, "bit": 1}
+    for unit, factor in units.items():
+        if rate.lower().endswith(unit) and rate[: -len(unit)].replace(".", "").isdigit():
+            return int(float(rate[: -len(unit)]) * factor)
+    raise argparse.ArgumentTypeError(f"not a rate tc understands here: {rate!r}")
+
+
+def open_link() -> "Link | None":
+    """The link, or None with the reason printed: it needs root and iproute2."""
+    if os.geteuid() != 0:
+        print("--link skipped: it needs root (network namespaces, tc); loopback only")
+        return None
+    if not (shutil.which("ip") and shutil.which("tc")):
+        print("--link skipped: `ip` and `tc` (Debian package iproute2) are missing")
+        return None
+    link = Link()
+    try:
+        link.up()
+    except (subprocess.CalledProcessError, OSError) as error:
+        detail = getattr(error, "stderr", None) or error
+        print(f"--link skipped: could not make the veth pair ({str(detail).strip()})")
+        link.down()
+        return None
+    return link
+
+
+def fetch(host: str, port: int, path: str, cookie: str, repeat: int, size: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        assert download(host, port, path, cookie) == size
+    return time.perf_counter() - start
+
+
+def download(host: str, port: int, path: str, cookie: str) -> int:
+    connection = http.client.HTTPConnection(host, port)
     connection.request("GET", path, headers={"Cookie": cookie})
     response = connection.getresponse()
     assert response.status == 200, response.status
@@ -123,6 +252,19 @@ def download(port: int, path: str, cookie: str) -> int:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--link",
+        action="append",
+        default=[],
+        type=lambda rate: parse_rate(rate) and rate,
+        metavar="RATE",
+        help="also measure over a veth link limited to RATE (tc units, e.g. 1gbit); root",
+    )
+    rates = parser.parse_args().link
+    # SIGTERM unwinds like Ctrl-C, so the finally blocks remove the link and servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
     from django.core.management import call_command
     from django.db import connection
 
@@ -132,16 +274,20 @@ def main() -> None:
         ENV["DATABASE_URL"] = ENV["DATABASE_URL"].rsplit("/", 1)[0] + "/" + test_name
     else:
         call_command("migrate", verbosity=0)
+    link = None
     try:
-        measure()
+        link = open_link() if rates else None
+        measure(link, rates if link else [])
     finally:
+        if link:
+            link.down()
         connection.close()
         if POSTGRES:
             connection.creation.destroy_test_db(old_name, verbosity=0)
         shutil.rmtree(WORK, ignore_errors=True)
 
 
-def measure() -> None:
+def measure(link: "Link | None", rates: list[str]) -> None:
     from django.core.files.base import ContentFile
     from django.test import Client as TestClient
 
@@ -163,36 +309,19 @@ def measure() -> None:
         [share] = services.share_items(admin, [portal], [doc]).created
         files.append((size_mb, repeat, len(body), f"/portal/p/{portal.pk}/file/{share.pk}/"))
 
-    servers = {name: start_server(name) for name in ("previous", "inline", "pool")}
+    servers = {name: start_server(name, link) for name in ("previous", "inline", "pool")}
     try:
         database = "PostgreSQL" if POSTGRES else "SQLite file"
         print(
-            f"gunicorn, {WORKERS} sync worker(s) per server, {database}, 127.0.0.1, "
+            f"gunicorn, {WORKERS} sync worker(s) per server, {database}, "
             "one connection per download"
         )
-        for size_mb, repeat, size, path in files:
-            best, cpu = {}, {}
-            for name, (process, port) in list(servers.items()) * ROUNDS:
-                used = server_cpu(process.pid)
-                start = time.perf_counter()
-                for _ in range(repeat):
-                    assert download(port, path, cookie) == size
-                elapsed = time.perf_counter() - start
-                best[name] = min(best.get(name, float("inf")), elapsed)
-                cpu[name] = min(cpu.get(name, float("inf")), server_cpu(process.pid) - used)
-            mib = size_mb * repeat
-            prev, inl, on_pool = (mib / best[k] for k in ("previous", "inline", "pool"))
-            print(
-                f"{size_mb:>3} MiB × {repeat:<3} previous {prev:7.1f} MiB/s   recorded, "
-                f"hash inline {inl:7.1f} MiB/s (ratio {inl / prev:.2f}), "
-                f"on the pool {on_pool:7.1f} MiB/s (ratio {on_pool / prev:.2f})"
-            )
-            ms = {k: cpu[k] / repeat * 1000 for k in cpu}
-            print(
-                f"{'':16}server CPU per download: previous {ms['previous']:6.1f} ms, "
-                f"inline {ms['inline']:6.1f} ms (ratio {ms['previous'] / ms['inline']:.2f}), "
-                f"pool {ms['pool']:6.1f} ms (ratio {ms['previous'] / ms['pool']:.2f})"
-            )
+        print("loopback, 127.0.0.1 (no link: the CPU is the bottleneck)")
+        compare(servers, files, cookie, lambda *args: fetch(LOOPBACK, *args))
+        for rate in rates:
+            link.rate(rate)
+            print(f"link {rate}: veth pair, tbf on the sending end, client in a namespace")
+            compare(servers, files, cookie, lambda *args: link.run(fetch, HOST_ADDRESS, *args))
         recorded = DeliveryEvent.objects.filter(status=DeliveryEvent.Status.COMPLETE)
         print(f"complete delivery records written: {recorded.count()}")
     finally:
@@ -200,6 +329,29 @@ def measure() -> None:
             process.terminate()
         for process, _ in servers.values():
             process.wait(timeout=30)
+
+
+def compare(servers, files, cookie: str, timed) -> None:
+    for size_mb, repeat, size, path in files:
+        best, cpu = {}, {}
+        for name, (process, port) in list(servers.items()) * ROUNDS:
+            used = server_cpu(process.pid)
+            elapsed = timed(port, path, cookie, repeat, size)
+            best[name] = min(best.get(name, float("inf")), elapsed)
+            cpu[name] = min(cpu.get(name, float("inf")), server_cpu(process.pid) - used)
+        mib = size_mb * repeat
+        prev, inl, on_pool = (mib / best[k] for k in ("previous", "inline", "pool"))
+        print(
+            f"{size_mb:>3} MiB × {repeat:<3} previous {prev:7.1f} MiB/s   recorded, "
+            f"hash inline {inl:7.1f} MiB/s (ratio {inl / prev:.2f}), "
+            f"on the pool {on_pool:7.1f} MiB/s (ratio {on_pool / prev:.2f})"
+        )
+        ms = {k: cpu[k] / repeat * 1000 for k in cpu}
+        print(
+            f"{'':16}server CPU per download: previous {ms['previous']:6.1f} ms, "
+            f"inline {ms['inline']:6.1f} ms (ratio {ms['previous'] / ms['inline']:.2f}), "
+            f"pool {ms['pool']:6.1f} ms (ratio {ms['previous'] / ms['pool']:.2f})"
+        )
 
 
 if __name__ == "__main__":
