@@ -14,34 +14,20 @@ into a temporary file, then the private storage), and the client's ZIP
 shares and events were written (its history kept, SET_NULL).
 """
 
-import os
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+import _harness
 
-import django  # noqa: E402
-
-django.setup()
+_harness.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with _harness.test_database():
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def fill(portal, shares, events, admin):

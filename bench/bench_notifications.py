@@ -9,27 +9,17 @@ writes shares and the outbox), then of the delivery task, and the number of
 provider calls and messages, through django-anymail's test backend.
 """
 
-import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+import _harness
 
-import django  # noqa: E402
-
-django.setup()
+_harness.setup()
 
 from django.core import mail  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import (  # noqa: E402
     CaptureQueriesContext,
     override_settings,
-    setup_test_environment,
 )
 
 from wagtail_clientportal.compat import DUMMY_TASK_BACKEND  # noqa: E402
@@ -38,16 +28,12 @@ ITEMS, USERS = 1_000, 200
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with _harness.test_database():
         with override_settings(
             MAILERS={"default": {"BACKEND": "anymail.backends.test.EmailBackend"}},
             TASKS={"default": {"BACKEND": DUMMY_TASK_BACKEND}},
         ):
             run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run():

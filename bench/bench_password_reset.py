@@ -12,32 +12,21 @@ production: enqueueing is an INSERT, the worker runs later. With the immediate
 backend the worker would run inside the request, and no ratio would hold.
 """
 
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+import _harness
 
-import django  # noqa: E402
-
-django.setup()
+_harness.setup()
 
 from django.db import connection  # noqa: E402
-from django.test.utils import override_settings, setup_test_environment  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 
 ROUNDS, WARMUP, TARGET = 20, 3, 1.5
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with _harness.test_database():
         with override_settings(
             MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
             TASKS={
@@ -51,8 +40,6 @@ def main():
             CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
         ):
             run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run():

@@ -15,23 +15,15 @@ import hashlib
 import io
 import os
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+import _harness
 
-import django  # noqa: E402
-
-django.setup()
+_harness.setup()
 
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
 MIB = 1024 * 1024
 SIZE = int(os.environ.get("SIZE_MIB", "100")) * MIB
@@ -69,12 +61,8 @@ def write_body(path: Path) -> str:
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with _harness.test_database():
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run():
