@@ -19,6 +19,24 @@ def _isolated_files(settings, tmp_path):
 _staff = staff_user
 
 
+def archive_texts(archive) -> dict[str, str]:
+    """{name: text} of every file in a ZIP, to scan exports for secrets: a PDF's text
+    as a reader extracts it (its streams are compressed), other files decoded."""
+    import io
+
+    from pypdf import PdfReader
+
+    texts = {}
+    for name in archive.namelist():
+        raw = archive.read(name)
+        if name.endswith(".pdf"):
+            pages = PdfReader(io.BytesIO(raw)).pages
+            texts[name] = "".join(page.extract_text() for page in pages)
+        else:
+            texts[name] = raw.decode("utf-8-sig", errors="replace")
+    return texts
+
+
 @pytest.fixture
 def administrator(db):
     return _staff(
