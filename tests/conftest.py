@@ -25,15 +25,18 @@ def archive_texts(archive) -> dict[str, str]:
     import io
 
     from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
 
     texts = {}
     for name in archive.namelist():
         raw = archive.read(name)
+        texts[name] = raw.decode("utf-8-sig", errors="replace")
         if name.endswith(".pdf"):
-            pages = PdfReader(io.BytesIO(raw)).pages
-            texts[name] = "".join(page.extract_text() for page in pages)
-        else:
-            texts[name] = raw.decode("utf-8-sig", errors="replace")
+            try:
+                pages = PdfReader(io.BytesIO(raw)).pages
+                texts[name] += "".join(page.extract_text() for page in pages)
+            except PdfReadError:
+                pass  # a delivered file named .pdf that is not one: its bytes as they are
     return texts
 
 
