@@ -187,15 +187,8 @@ def test_the_receipt_pdf_names_the_chain_records_in_polish(client, ado, history,
     ]
 
 
-def test_receipt_pdfs_in_the_zip_are_signed_when_signing_is_set(
-    client,
-    ado,
-    signing,
-    firm_pki,
-    history,
-    member,
-    portal_a,  # noqa: F811
-):
+def test_zip_pdfs_are_signed(client, ado, signing, firm_pki, history, member, portal_a):  # noqa: F811
+    """When receipt signing is set, as the receipt views do."""
     _paths, ca, _ = firm_pki
     client.force_login(ado)
     archive = _get(client, _portal_url(portal_a))
