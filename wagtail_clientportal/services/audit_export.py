@@ -46,14 +46,23 @@ CHUNK_ROWS = 500
 class _Sink:
     """A write-only, non-seekable file object whose contents are taken as they come."""
 
+    #: Bytes held before they are handed on: a delivered file's 1 MiB chunks compress
+    #: into parts of about that size, so counting parts alone would hold 16 MiB.
+    HOLD_BYTES = 256 * 1024
+
     def __init__(self):
         self.parts: list[bytes] = []
         self.offset = 0
+        self.held = 0
 
     def write(self, data) -> int:
         self.parts.append(bytes(data))
         self.offset += len(data)
+        self.held += len(data)
         return len(data)
+
+    def full(self) -> bool:
+        return len(self.parts) > 16 or self.held >= self.HOLD_BYTES
 
     def tell(self) -> int:
         return self.offset
@@ -62,7 +71,7 @@ class _Sink:
         pass
 
     def take(self) -> bytes:
-        data, self.parts = b"".join(self.parts), []
+        data, self.parts, self.held = b"".join(self.parts), [], 0
         return data
 
 
@@ -375,7 +384,7 @@ def stream_zip(files, manifest: dict, extras: Extras | None = None) -> Iterator[
                 for line in lines:
                     digest.update(line)
                     member.write(line)
-                    if sink.offset and len(sink.parts) > 16:
+                    if sink.offset and sink.full():
                         yield sink.take()
             hashes[name] = digest.hexdigest()
             yield sink.take()
