@@ -4,6 +4,7 @@ files as stored, mismatches flagged, no secret, the export's permission."""
 import hashlib
 import io
 import json
+import os
 import zipfile
 
 import pytest
@@ -319,3 +320,15 @@ def test_a_large_export_with_files_is_built_by_the_task_with_them(
     assert manifest["delivered_files"]["entries"] and manifest["receipts"]["pairs"] == 4
     for name, digest in manifest["files"].items():
         assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+
+
+def test_a_delivered_file_is_streamed_in_chunks(ado, editor, portal_a):
+    content = os.urandom(4 * 1024 * 1024)
+    doc = DocumentFactory(title="Skan", file=ContentFile(content, name="s.bin"))
+    services.share_items(editor, [portal_a], [doc])
+    chunks = list(audit_export.portal_audit_zip(ado, portal_a, files=True))
+    # One read (1 MiB, as compressed) at most, never the whole file at once.
+    assert max(len(c) for c in chunks) < 2 * 1024 * 1024 and len(chunks) >= 4
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
+    [name] = [n for n in archive.namelist() if n.startswith("files/")]
+    assert archive.read(name) == content
