@@ -4,9 +4,9 @@ Below ``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_STREAM_ROWS`` rows (shares, access even
 delivery records, notifications and receipts together, a receipt PDF weighing
 ``PDF_ROW_WEIGHT`` rows) and, with the delivered files,
 ``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_STREAM_FILE_BYTES`` of files, the ZIP is streamed
-to the browser as it is written. Above it a streamed response would hold a worker (and the person's
-browser) for minutes, so ``request_export()`` records an ``AuditExport`` and
-enqueues ``build_audit_export`` after commit. The task writes the same ZIP to a
+to the browser as it is written. Above either a streamed response would hold a
+worker (and the person's browser) for minutes, so ``request_export()`` records an
+``AuditExport`` and enqueues ``build_audit_export`` after commit. The task writes the same ZIP to a
 temporary file, updating ``rows_done`` as it goes (the page staff wait on shows the
 progress), stores it in the private storage, and emails the requester a link to the
 admin page where they download it; the link carries no token (login and the export
