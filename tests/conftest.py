@@ -19,6 +19,27 @@ def _isolated_files(settings, tmp_path):
 _staff = staff_user
 
 
+def archive_texts(archive) -> dict[str, str]:
+    """{name: text} of every file in a ZIP, to scan exports for secrets: a PDF's text
+    as a reader extracts it (its streams are compressed), other files decoded."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    texts = {}
+    for name in archive.namelist():
+        raw = archive.read(name)
+        texts[name] = raw.decode("utf-8-sig", errors="replace")
+        if name.endswith(".pdf"):
+            try:
+                pages = PdfReader(io.BytesIO(raw)).pages
+                texts[name] += "".join(page.extract_text() for page in pages)
+            except PdfReadError:
+                pass  # a delivered file named .pdf that is not one: its bytes as they are
+    return texts
+
+
 @pytest.fixture
 def administrator(db):
     return _staff(

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from tests.conftest import otp_login
+from tests.conftest import archive_texts, otp_login
 from tests.factories import DocumentFactory, PortalFactory
 from wagtail_clientportal import services
 from wagtail_clientportal.exceptions import ClientPortalPermissionDenied
@@ -76,7 +76,7 @@ def test_the_client_zip_holds_live_and_deleted_portals(client, ado, histories, p
     assert gone_row["portal"] == deleted_name and "Aneks" in gone_row["item"]
     [note] = _csv(archive, gone + "notifications.csv")  # kept by the copied portal id
     assert note["recipient"] == "osoba@alfa.pl"
-    text = b"".join(archive.read(n) for n in archive.namelist()).decode("utf-8-sig")
+    text = "".join(archive_texts(archive).values())
     assert "Obca" not in text  # another client's share never appears
     from wagtail.models import ModelLogEntry
 

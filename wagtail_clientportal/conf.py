@@ -174,6 +174,13 @@ Setting                                     Default
                                             task-built audit ZIP stays in the private
                                             storage (``clientportal/exports/audit/``;
                                             ``None``: until deleted by hand)
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_RECEIPT_PDFS`` ``200``: receipt PDFs one audit
+                                            ZIP holds at most (the JSON receipt of
+                                            every pair always goes in); ``None``: no
+                                            limit, ``0``: JSON only
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_STREAM_FILE_BYTES`` ``100 MiB``: an audit ZIP
+                                            with the delivered files larger than
+                                            this is built by a task
 ``WAGTAILCLIENTPORTAL_KSEF_XML_MAX_BYTES``  ``3 MB``: the largest FA(3) file staff may
                                             import (KSeF's own limit with attachments)
 ``WAGTAILCLIENTPORTAL_RETENTION_ACCESS_EVENTS_DAYS`` ``6 * 365``: access events
@@ -520,6 +527,16 @@ def ksef_xml_max_bytes() -> int:
 
 def audit_export_stream_rows() -> int:
     return int(_get("AUDIT_EXPORT_STREAM_ROWS", 50_000))
+
+
+def audit_export_receipt_pdfs() -> int | None:
+    """Receipt PDFs per audit ZIP (rendering one takes far longer than a CSV row)."""
+    value = _get("AUDIT_EXPORT_RECEIPT_PDFS", 200)
+    return None if value is None else max(0, int(value))
+
+
+def audit_export_stream_file_bytes() -> int:
+    return int(_get("AUDIT_EXPORT_STREAM_FILE_BYTES", 100 * 1024 * 1024))
 
 
 def audit_export_keep_days() -> int | None:

@@ -345,14 +345,16 @@ def notifications_resent(actor, notifications) -> None:
     log_many(entries, NOTIFICATION_RESEND, actor)
 
 
-def audit_exported(actor, target, how: str, export_id=None) -> None:
-    """An audit ZIP asked for (``how``: "stream" or "task"), on the portal or the client."""
+def audit_exported(actor, target, how: str, export_id=None, files: bool = False) -> None:
+    """An audit ZIP asked for (``how``: "stream" or "task"), on the portal or the client;
+    ``files``: with the delivered files."""
     if hasattr(target, "client_id"):
         data = portal_data(target, how=how)
     else:
         data = {"client_id": target.pk, "client_name": target.name, "how": how}
     if export_id is not None:
         data["export_id"] = export_id
+    data["files"] = files
     log(target, AUDIT_EXPORT, actor, data)
 
 

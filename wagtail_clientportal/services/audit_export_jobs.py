@@ -1,10 +1,12 @@
 """Audit ZIPs of large portals and clients: built by a task, not by the request.
 
 Below ``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_STREAM_ROWS`` rows (shares, access events,
-delivery records and notifications together) the ZIP is streamed to the browser as
-it is written. Above it a streamed response would hold a worker (and the person's
-browser) for minutes, so ``request_export()`` records an ``AuditExport`` and
-enqueues ``build_audit_export`` after commit. The task writes the same ZIP to a
+delivery records, notifications and receipts together, a receipt PDF weighing
+``PDF_ROW_WEIGHT`` rows) and, with the delivered files,
+``WAGTAILCLIENTPORTAL_AUDIT_EXPORT_STREAM_FILE_BYTES`` of files, the ZIP is streamed
+to the browser as it is written. Above either a streamed response would hold a
+worker (and the person's browser) for minutes, so ``request_export()`` records an
+``AuditExport`` and enqueues ``build_audit_export`` after commit. The task writes the same ZIP to a
 temporary file, updating ``rows_done`` as it goes (the page staff wait on shows the
 progress), stores it in the private storage, and emails the requester a link to the
 admin page where they download it; the link carries no token (login and the export
@@ -34,15 +36,16 @@ from ..compat import make_task
 from ..models import AccessEvent, AuditExport, Client, DeliveryEvent, Notification, Portal, Share
 from ..notifications import outbox
 from ..permissions import MANAGE_PORTALS, require
-from . import audit_export, client_audit_export
+from . import audit_export, audit_export_files, audit_export_receipts, client_audit_export
 from .audit import audit_exported
 
 PROGRESS_EVERY = 2000  # rows between two progress writes
 
 
-def count_rows(scopes) -> int:
-    """Data rows the ZIP will hold (confirmations twice: in delivery.csv and their own)."""
-    total = 0
+def count_rows(scopes, pairs=None) -> int:
+    """Data rows the ZIP will hold (confirmations twice: in delivery.csv and their own;
+    a receipt pair as one row)."""
+    total = sum(audit_export_receipts.count_pairs(s) for s in scopes) if pairs is None else pairs
     for scope in scopes:
         shares = Share.objects.filter(scope.shares)
         total += shares.count()
@@ -60,12 +63,21 @@ def scopes_of(target) -> list:
     return [audit_export.Scope.of_portal(target)]
 
 
-def is_large(target) -> bool:
-    return count_rows(scopes_of(target)) > conf.audit_export_stream_rows()
+def is_large(target, files: bool = False) -> bool:
+    scopes = scopes_of(target)
+    pairs = sum(audit_export_receipts.count_pairs(s) for s in scopes)
+    limit = conf.audit_export_receipt_pdfs()
+    pdfs = pairs if limit is None else min(pairs, limit)
+    weight = count_rows(scopes, pairs) + pdfs * audit_export_receipts.PDF_ROW_WEIGHT
+    if weight > conf.audit_export_stream_rows():
+        return True
+    return files and audit_export_files.file_bytes(scopes) > conf.audit_export_stream_file_bytes()
 
 
-def request_export(actor, target: Portal | Client) -> AuditExport:
-    """Record the request and enqueue the build after commit; ADO and Administrator only."""
+def request_export(actor, target: Portal | Client, *, files: bool = False) -> AuditExport:
+    """Record the request and enqueue the build after commit; ADO and Administrator only.
+
+    ``files`` (the delivered files too) travels with the task and is in the audit log."""
     require(actor, MANAGE_PORTALS)
     is_client = isinstance(target, Client)
     export = AuditExport.objects.create(
@@ -76,36 +88,47 @@ def request_export(actor, target: Portal | Client) -> AuditExport:
         object_name=target.name,
         rows_total=count_rows(scopes_of(target)),
     )
-    audit_exported(actor, target, "task", export_id=export.pk)
-    transaction.on_commit(lambda: build_audit_export.enqueue(export.pk))
+    audit_exported(actor, target, "task", export_id=export.pk, files=files)
+    transaction.on_commit(lambda: build_audit_export.enqueue(export.pk, files))
     return export
 
 
-def _counted(lines: Iterator[bytes], export_id: int, state: dict) -> Iterator[bytes]:
-    yield next(lines)  # the header line is not a row
-    for line in lines:
-        state["rows"] += 1
-        if state["rows"] % PROGRESS_EVERY == 0:
-            AuditExport.objects.filter(pk=export_id).update(rows_done=state["rows"])
-        yield line
+def _count(state: dict, export_id: int) -> None:
+    state["rows"] += 1
+    if state["rows"] % PROGRESS_EVERY == 0:
+        AuditExport.objects.filter(pk=export_id).update(rows_done=state["rows"])
 
 
-def _stream_of(export: AuditExport, state: dict) -> Iterator[bytes]:
+def _counted(name: str, lines: Iterator[bytes], export_id: int, state: dict):
+    """A CSV counts its lines but the header; a receipt pair one row (at its JSON)."""
+    if name.endswith(".csv"):
+        yield next(lines)  # the header line is not a row
+        for line in lines:
+            _count(state, export_id)
+            yield line
+        return
+    if name.endswith(".json") and "receipts/" in name:
+        _count(state, export_id)
+    yield from lines
+
+
+def _stream_of(export: AuditExport, state: dict, include_files: bool) -> Iterator[bytes]:
     actor = export.requested_by
+    extras = audit_export.Extras(include_files=include_files)
     if export.scope == AuditExport.Scope.CLIENT:
         client = Client.objects.get(pk=export.object_id)
         scopes = client_audit_export.client_scopes(client)
-        files = client_audit_export.client_files(scopes)
+        files = client_audit_export.client_files(scopes, extras)
         manifest = client_audit_export.client_manifest(actor, client, scopes)
     else:
         portal = Portal.objects.select_related("client").get(pk=export.object_id)
-        files = audit_export.portal_files(portal)
+        files = audit_export.export_files([(audit_export.Scope.of_portal(portal), "")], extras)
         manifest = audit_export.portal_manifest(actor, portal)
-    counted = ((name, _counted(lines, export.pk, state)) for name, lines in files)
-    return audit_export.stream_zip(counted, manifest)
+    counted = ((name, _counted(name, lines, export.pk, state)) for name, lines in files)
+    return audit_export.stream_zip(counted, manifest, extras)
 
 
-def build(export_id: int) -> str:
+def build(export_id: int, files: bool = False) -> str:
     """Build one export (the task's body); returns its final status."""
     purge_expired()
     claimed = AuditExport.objects.filter(pk=export_id, status=AuditExport.Status.QUEUED).update(
@@ -122,7 +145,7 @@ def build(export_id: int) -> str:
     digest = hashlib.sha256()
     try:
         with tempfile.TemporaryFile() as handle:
-            for chunk in _stream_of(export, state):
+            for chunk in _stream_of(export, state, files):
                 digest.update(chunk)
                 handle.write(chunk)
             size = handle.tell()
@@ -180,8 +203,8 @@ def purge_expired(now=None) -> int:
     return count
 
 
-def build_audit_export(export_id: int) -> str:
-    return build(export_id)
+def build_audit_export(export_id: int, files: bool = False) -> str:
+    return build(export_id, files)
 
 
 # Same name as the function: workers find the task by its import path.

@@ -4,6 +4,8 @@ One folder per portal with the five CSVs of the portal's ZIP (``audit_export``):
 ``portals/<id> <name>/`` for the client's portals, ``deleted-portals/<id> <name>/``
 for portals deleted since (their shares, access events, delivery records and
 notifications outlive them, SET_NULL, with the ids and names copied at deletion).
+Each folder also holds the portal's ``receipts/``; the delivered files, when asked,
+are in ``files/`` at the root (each once, whichever portals shared it).
 ``manifest.json`` lists the portals and the SHA-256 of every file.
 
 Shares of a portal deleted before the ids were copied (migration 0017) are found by
@@ -22,7 +24,7 @@ from django.utils import timezone
 from ..models import Client, Share
 from ..permissions import MANAGE_PORTALS, require
 from .audit import audit_exported
-from .audit_export import Scope, _user, portal_files, stream_zip
+from .audit_export import Extras, Scope, _user, export_files, stream_zip
 
 
 def _folder_name(scope: Scope) -> str:
@@ -58,9 +60,9 @@ def client_scopes(client: Client) -> list[Scope]:
     return scopes
 
 
-def client_files(scopes: list[Scope]):
-    for scope in scopes:
-        yield from portal_files(scope, folder=_folder_name(scope))
+def client_files(scopes: list[Scope], extras: Extras):
+    """Each portal's files in its folder (receipts included); delivered files at the root."""
+    return export_files([(scope, _folder_name(scope)) for scope in scopes], extras)
 
 
 def client_manifest(actor, client: Client, scopes: list[Scope]) -> dict:
@@ -85,9 +87,10 @@ def client_manifest(actor, client: Client, scopes: list[Scope]) -> dict:
     }
 
 
-def client_audit_zip(actor, client: Client) -> Iterator[bytes]:
+def client_audit_zip(actor, client: Client, *, files: bool = False) -> Iterator[bytes]:
     """The ZIP's bytes, chunk by chunk; ADO and Administrator only (``manage_portals``)."""
     require(actor, MANAGE_PORTALS)
-    audit_exported(actor, client, "stream")
+    audit_exported(actor, client, "stream", files=files)
     scopes = client_scopes(client)
-    return stream_zip(client_files(scopes), client_manifest(actor, client, scopes))
+    extras = Extras(include_files=files)
+    return stream_zip(client_files(scopes, extras), client_manifest(actor, client, scopes), extras)

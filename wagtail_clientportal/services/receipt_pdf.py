@@ -11,10 +11,31 @@ from pathlib import Path
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from . import receipt_signing
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
+
+#: A chain line's kind as a noun ("pobranie"); the JSON keeps the machine values.
+KIND_LABELS = {
+    "download": pgettext_lazy("delivery record kind", "download"),
+    "view": pgettext_lazy("delivery record kind", "opened in the browser"),
+    "confirmation": pgettext_lazy("delivery record kind", "receipt confirmation"),
+}
+
+
+def _record_label(rec: dict) -> str:
+    """ "pobranie, pełne" for ``download/complete``; an unknown value as it is."""
+    from ..models import DeliveryEvent
+
+    kind = KIND_LABELS.get(rec["kind"], rec["kind"])
+    try:
+        status = DeliveryEvent.Status(rec["status"]).label
+    except ValueError:
+        status = rec["status"]
+    status = str(status)
+    return f"{kind}, {status[:1].lower()}{status[1:]}"
 
 
 def _when(value) -> str:
@@ -80,7 +101,7 @@ def render(data: dict) -> bytes:
         pdf.multi_cell(0, 6, _("Records in the delivery chain"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 8)
         for rec in data["records"]:
-            kind = f"{rec['kind']}/{rec['status']}"
+            kind = _record_label(rec)
             line = f"#{rec['seq']} {_when(rec['at'])} {kind} {rec['bytes_sent']} B"
             pdf.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
             pdf.multi_cell(

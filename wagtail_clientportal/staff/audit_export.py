@@ -18,9 +18,10 @@ def portal_audit_zip(request, portal_pk: int):
     """GET only; 403 without admin access and ``manage_portals`` (the service checks too)."""
     roles.require_perm(request.user, roles.MANAGE_PORTALS)
     portal = get_object_or_404(Portal.objects.select_related("client"), pk=portal_pk)
-    if audit_export_jobs.is_large(portal):
-        return _by_task(request, portal)
-    stream = audit_export.portal_audit_zip(request.user, portal)
+    files = _with_files(request)
+    if audit_export_jobs.is_large(portal, files):
+        return _by_task(request, portal, files)
+    stream = audit_export.portal_audit_zip(request.user, portal, files=files)
     return _zip_response(stream, f"audit-portal-{portal.pk}-{timezone.localdate():%Y%m%d}.zip")
 
 
@@ -29,10 +30,16 @@ def client_audit_zip(request, client_pk: int):
     """All the client's portals, deleted ones included; same rule as the portal's ZIP."""
     roles.require_perm(request.user, roles.MANAGE_PORTALS)
     client = get_object_or_404(Client, pk=client_pk)
-    if audit_export_jobs.is_large(client):
-        return _by_task(request, client)
-    stream = client_audit_export.client_audit_zip(request.user, client)
+    files = _with_files(request)
+    if audit_export_jobs.is_large(client, files):
+        return _by_task(request, client, files)
+    stream = client_audit_export.client_audit_zip(request.user, client, files=files)
     return _zip_response(stream, f"audit-client-{client.pk}-{timezone.localdate():%Y%m%d}.zip")
+
+
+def _with_files(request) -> bool:
+    """``?files=1``: the delivered files too (off by default; the same permission)."""
+    return request.GET.get("files") == "1"
 
 
 def _zip_response(stream, name: str) -> StreamingHttpResponse:
@@ -42,9 +49,9 @@ def _zip_response(stream, name: str) -> StreamingHttpResponse:
     return response
 
 
-def _by_task(request, target):
+def _by_task(request, target, files: bool):
     """Too large to stream: built by a task; the person waits on its page (or for the email)."""
-    export = audit_export_jobs.request_export(request.user, target)
+    export = audit_export_jobs.request_export(request.user, target, files=files)
     return redirect("clientportal_staff:audit_export", export.pk)
 
 

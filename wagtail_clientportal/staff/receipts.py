@@ -8,20 +8,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import services
-from ..services import receipt_pdf, receipt_record
+from ..services import receipt_download, receipt_record
 from . import roles
 from .base import StaffView, refuse_with_403
 
 
 def receipt_response(data: dict, fmt: str) -> HttpResponse:
-    name = f"potwierdzenie-doreczenia-{data['item']['share_id']}-{data['person']['portal_user_id']}"
-    if fmt == "json":
-        response = HttpResponse(receipt_record.to_json(data), content_type="application/json")
-    elif fmt == "pdf":
-        response = HttpResponse(receipt_pdf.render(data), content_type="application/pdf")
-    else:
+    if fmt not in receipt_download.FORMATS:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    name, content, content_type = receipt_download.receipt_file(data, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
