@@ -12,36 +12,28 @@ the peak memory (``tracemalloc``) stays the same while the ZIP grows eightfold.
 """
 
 import os
-import sys
 import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+import _harness
 
-import django  # noqa: E402
-
-django.setup()
+_harness.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import override_settings, setup_test_environment  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
     media = tempfile.mkdtemp(prefix="bench-receipts-")
     try:
-        with override_settings(MEDIA_ROOT=media, WAGTAILCLIENTPORTAL_PRIVATE_ROOT=media):
+        with (
+            _harness.test_database(),
+            override_settings(MEDIA_ROOT=media, WAGTAILCLIENTPORTAL_PRIVATE_ROOT=media),
+        ):
             run()
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
         import shutil
 
         shutil.rmtree(media, ignore_errors=True)
