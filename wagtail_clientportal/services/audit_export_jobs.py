@@ -38,6 +38,7 @@ from . import audit_export, client_audit_export
 from .audit import audit_exported
 
 PROGRESS_EVERY = 2000  # rows between two progress writes
+REUSE_WINDOW = datetime.timedelta(hours=1)  # a pending export asked for again is reused
 
 
 def count_rows(scopes) -> int:
@@ -65,13 +66,30 @@ def is_large(target) -> bool:
 
 
 def request_export(actor, target: Portal | Client) -> AuditExport:
-    """Record the request and enqueue the build after commit; ADO and Administrator only."""
+    """Record the request and enqueue the build after commit; ADO and Administrator only.
+
+    The same person's export of the same portal or client still queued or running is
+    returned instead: the ZIP's URL is a GET (a link, a reload, a double click), and
+    each request would otherwise queue another full build and another email. Only one
+    asked for within ``REUSE_WINDOW``: a worker killed mid-build leaves its row
+    "running", which must not refuse the person a new export for ever.
+    """
     require(actor, MANAGE_PORTALS)
     is_client = isinstance(target, Client)
+    scope = AuditExport.Scope.CLIENT if is_client else AuditExport.Scope.PORTAL
+    pending = AuditExport.objects.filter(
+        requested_by=actor,
+        scope=scope,
+        object_id=target.pk,
+        status__in=[AuditExport.Status.QUEUED, AuditExport.Status.RUNNING],
+        created_at__gt=timezone.now() - REUSE_WINDOW,
+    ).first()
+    if pending is not None:
+        return pending
     export = AuditExport.objects.create(
         requested_by=actor,
         requester_email=getattr(actor, actor.get_email_field_name(), "") or "",
-        scope=AuditExport.Scope.CLIENT if is_client else AuditExport.Scope.PORTAL,
+        scope=scope,
         object_id=target.pk,
         object_name=target.name,
         rows_total=count_rows(scopes_of(target)),
