@@ -338,3 +338,25 @@ def test_the_portal_shows_the_imported_invoices_kod_i(client, editor, member):
     invoice.save()
     page = client.get(reverse("wagtail_clientportal:item", args=[portal.pk, share.pk]))
     assert page.context["kod_i"] is None  # outside KSeF: nothing to verify there
+
+
+def test_the_portal_page_survives_a_missing_xml_file(client, editor, member):
+    """The XML file gone from the storage (restored backup, cleaned bucket): the invoice's
+    page is shown without the KOD I, not a 500 to the client."""
+    from tests.conftest import otp_login
+    from wagtail_clientportal import services
+
+    portal = member.portals.get()
+    invoice = InvoiceFactory(
+        client=portal.client,
+        issue_date=datetime.date(2026, 11, 2),
+        ksef_mode="online",
+        seller_nip="5265877635",
+    )
+    invoice.ksef_xml.save("fa.xml", ContentFile(SAMPLE))
+    invoice.ksef_xml.storage.delete(invoice.ksef_xml.name)
+    [share] = services.share_items(editor, [portal], [invoice]).created
+    otp_login(client, member.user)
+    page = client.get(reverse("wagtail_clientportal:item", args=[portal.pk, share.pk]))
+    assert page.status_code == 200
+    assert page.context["kod_i"] is None
