@@ -79,11 +79,9 @@ class TotpSetupView(VerifiedUserMixin):
         if device is None:
             return redirect("wagtail_clientportal:account_totp")
         form = TokenAndPasswordForm(request.POST)
-        if not form.is_valid():
-            return self._render(form, device, status=400)
-        if not request.user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", _("The password is incorrect."))
-            return self._render(form, device, status=400)
+        status = form.confirm(request)
+        if status:
+            return self._render(form, device, status=status)
         ok, reason, extra = accounts.verify_code(device, form.cleaned_data["token"])
         if not ok:
             form.add_error("token", code_error(reason, extra))
@@ -102,9 +100,11 @@ class BackupCodesView(VerifiedUserMixin):
 
     def post(self, request):
         form = PasswordConfirmForm(request.POST)
-        if not form.is_valid() or not request.user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", _("The password is incorrect."))
-            return render(request, self.template_name, {"form": form}, status=400)
+        status = form.confirm(request)
+        if status:
+            if not form.errors:  # an empty password: the same answer as a wrong one
+                form.add_error("password", _("The password is incorrect."))
+            return render(request, self.template_name, {"form": form}, status=status)
         codes = accounts.regenerate_backup_codes(request.user)
         return render(request, "wagtail_clientportal/portal/backup_codes.html", {"codes": codes})
 

@@ -17,7 +17,7 @@ portal's own rules, not the library's views (``services/passkeys.py`` says why):
 - adding a passkey needs an OTP-verified portal session and the current password, asked
   again on the page before the ceremony (as for backup codes and the authenticator app);
 - removing one is a POST with the password, refused for the last second factor;
-- a wrong password on either counts against the login throttle (``_check_password``).
+- a wrong password on either counts against the login throttle (``form.confirm()``).
 """
 
 from __future__ import annotations
@@ -188,28 +188,6 @@ class LoginCompleteView(JsonView):
 # --- account: add, remove --------------------------------------------------------------------
 
 
-def _check_password(request, form) -> int:
-    """0 when ``form`` holds the person's current password; else the status to answer with.
-
-    Counted as at the login (same throttle, same wait): a stolen session must not try
-    passwords here without limit, to add a passkey of its own (a way in that outlives
-    the session) or remove the person's.
-    """
-    if not form.is_valid():
-        return 400
-    user = request.user
-    email = getattr(user, user.get_email_field_name(), "") or user.get_username()
-    ip = client_ip(request)
-    if throttle.login_wait(email, ip):
-        form.add_error("password", passkeys.PasskeyError(passkeys.THROTTLED).message)
-        return 429
-    if not user.check_password(form.cleaned_data["password"]):
-        throttle.record_login_failure(email, ip)
-        form.add_error("password", _("The password is incorrect."))
-        return 400
-    return 0
-
-
 class PasskeyAddForm(PasswordConfirmForm):
     name = forms.CharField(
         label=gettext_lazy("Name of the passkey"),
@@ -231,7 +209,7 @@ class PasskeyAddView(VerifiedUserMixin):
 
     def post(self, request):
         form = PasskeyAddForm(request.POST)
-        status = _check_password(request, form)
+        status = form.confirm(request)
         if status:
             return render(request, self.template_name, {"form": form}, status=status)
         request.session[REGISTER_GRANT] = {
@@ -299,7 +277,7 @@ class PasskeyRemoveView(VerifiedUserMixin):
     def post(self, request, passkey_id):
         credential = self._passkey(passkey_id)
         form = PasswordConfirmForm(request.POST)
-        status = _check_password(request, form)
+        status = form.confirm(request)
         if not status:
             try:
                 passkeys.remove_passkey(request.user, credential)
