@@ -163,6 +163,19 @@ def test_guessing_the_password_for_new_backup_codes_is_throttled(client, setting
     assert accounts.backup_codes_left(member.user) == 0
 
 
+def test_guessing_the_old_password_to_change_it_is_throttled(client, settings, member):
+    settings.WAGTAILCLIENTPORTAL_LOGIN_LIMIT = 3
+    otp_login(client, member.user)
+    new = "Nowe-Haslo-2026!"
+    for _attempt in range(3):
+        data = {"old_password": "x", "new_password1": new, "new_password2": new}
+        assert client.post("/portal/account/password/", data).status_code == 400
+    data = {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    assert client.post("/portal/account/password/", data).status_code == 429
+    member.user.refresh_from_db()
+    assert member.user.check_password(PASSWORD)
+
+
 def test_account_change_password_backup_codes_and_logout_everywhere(client, member):
     from django.test import Client
 

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ...services import accounts, passkeys
+from ...services.access import client_ip
+from .. import throttle
 from ..access import VerifiedUserMixin
 from ..forms import PasswordConfirmForm, TokenAndPasswordForm, code_error
 from .activation import _b32, totp_qr_svg
@@ -39,8 +41,21 @@ class PasswordChangeView(VerifiedUserMixin):
         return render(request, self.template_name, {"form": PasswordChangeForm(request.user)})
 
     def post(self, request):
-        form = PasswordChangeForm(request.user, request.POST)
+        # The old password is counted as at the login (``PasswordConfirmForm.confirm``):
+        # a stolen session must not guess it without limit and lock the person out.
+        user = request.user
+        email = getattr(user, user.get_email_field_name(), "") or user.get_username()
+        ip = client_ip(request)
+        form = PasswordChangeForm(user, request.POST)
+        if throttle.login_wait(email, ip):
+            form.is_valid()  # bound and checked, so the page can show the error
+            form.add_error(
+                None, _("Too many failed login attempts. Please wait and try again later.")
+            )
+            return render(request, self.template_name, {"form": form}, status=429)
         if not form.is_valid():
+            if "old_password" in form.errors:
+                throttle.record_login_failure(email, ip)
             return render(request, self.template_name, {"form": form}, status=400)
         accounts.change_password(request.user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)
