@@ -7,6 +7,7 @@ import json
 import zipfile
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -85,6 +86,34 @@ def test_progress_is_shown_while_the_task_has_not_finished(client, ado, large):
     assert export.status == "queued" and "<progress" in page.text
     assert audit_export_jobs.build(export.pk) == "done"
     assert audit_export_jobs.build(export.pk) == "skipped"  # a second run builds nothing
+
+
+def test_asking_again_while_it_is_built_reuses_the_export(
+    client, ado, large, django_capture_on_commit_callbacks
+):
+    """The ZIP's URL is a GET (a link, a double click, a reload): each one used to queue
+    another full build of the portal's records and another email."""
+    url = reverse("clientportal_portals:audit_zip", args=[large.pk])
+    client.force_login(ado)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = client.get(url)
+        second = client.get(url)
+    export = AuditExport.objects.get()
+    assert first["Location"] == second["Location"]
+    assert first["Location"] == reverse("clientportal_staff:audit_export", args=[export.pk])
+    assert len(callbacks) == 1  # one task enqueued
+    # A row left "running" by a killed worker does not hold new requests back for ever.
+    later = timezone.now() + audit_export_jobs.REUSE_WINDOW + datetime.timedelta(minutes=1)
+    stuck = audit_export_jobs.request_export(ado, large)
+    assert stuck == export
+    with time_machine.travel(later):
+        assert audit_export_jobs.request_export(ado, large) != export
+    AuditExport.objects.exclude(pk=export.pk).delete()
+    assert audit_export_jobs.build(export.pk) == "done"
+    # Once built, a new request is a new export (the data may have changed).
+    with django_capture_on_commit_callbacks(execute=False):
+        client.get(url)
+    assert AuditExport.objects.count() == 2
 
 
 def test_only_the_requester_downloads_it(

@@ -212,6 +212,32 @@ def test_a_malicious_upload_is_a_form_error_never_a_500(client, administrator, c
     assert not Invoice.objects.exists()
 
 
+HUGE_AMOUNT = SAMPLE.replace(b"<P_15>1200.00</P_15>", b"<P_15>1E+30</P_15>")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        HUGE_AMOUNT,  # too many digits to round to grosze: quantize() raised, a 500
+        SAMPLE.replace(b"<P_13_1>800.00</P_13_1>", b"<P_13_1>1E+999999999</P_13_1>"),
+        SAMPLE.replace(b"<P_14_1>184.00</P_14_1>", b"<P_14_1>-1E+40</P_14_1>"),
+    ],
+)
+def test_an_amount_too_large_to_round_is_refused_with_a_code(data):
+    with pytest.raises(ValidationError) as error:
+        ksef_xml.parse_fa3(data)
+    assert error.value.code == "xml_field_invalid"
+
+
+def test_an_amount_too_large_is_a_form_error_never_a_500(client, administrator, client_a):
+    client.force_login(administrator)
+    form = empty_invoice(client_a, pdf=pdf_upload(), ksef_xml=xml_upload(HUGE_AMOUNT))
+    response = client.post(reverse("clientportal_invoices:add"), form)
+    assert response.status_code == 200
+    assert errors_of(response)["ksef_xml"] == ["xml_field_invalid"]
+    assert not Invoice.objects.exists()
+
+
 def test_polish_message_for_a_disagreeing_nip(client, administrator, client_a):
     client.force_login(administrator)
     data = empty_invoice(client_a, pdf=pdf_upload(), ksef_xml=xml_upload(), seller_nip="7740001454")
@@ -312,3 +338,25 @@ def test_the_portal_shows_the_imported_invoices_kod_i(client, editor, member):
     invoice.save()
     page = client.get(reverse("wagtail_clientportal:item", args=[portal.pk, share.pk]))
     assert page.context["kod_i"] is None  # outside KSeF: nothing to verify there
+
+
+def test_the_portal_page_survives_a_missing_xml_file(client, editor, member):
+    """The XML file gone from the storage (restored backup, cleaned bucket): the invoice's
+    page is shown without the KOD I, not a 500 to the client."""
+    from tests.conftest import otp_login
+    from wagtail_clientportal import services
+
+    portal = member.portals.get()
+    invoice = InvoiceFactory(
+        client=portal.client,
+        issue_date=datetime.date(2026, 11, 2),
+        ksef_mode="online",
+        seller_nip="5265877635",
+    )
+    invoice.ksef_xml.save("fa.xml", ContentFile(SAMPLE))
+    invoice.ksef_xml.storage.delete(invoice.ksef_xml.name)
+    [share] = services.share_items(editor, [portal], [invoice]).created
+    otp_login(client, member.user)
+    page = client.get(reverse("wagtail_clientportal:item", args=[portal.pk, share.pk]))
+    assert page.status_code == 200
+    assert page.context["kod_i"] is None

@@ -110,6 +110,29 @@ def test_revoked_and_lost_items_are_not_listed(editor, client_a, portal_a, porta
     assert "1 nowa pozycja" in body and "„Faktury”" not in body
 
 
+def test_a_message_about_items_no_longer_listed_is_left_out(
+    editor, client_a, client_b, portal_a, portal_b, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The person left client B (blocked there): B's items go from the digest, and so must
+    B's note, which would otherwise reach them in the digest of client A's items."""
+    person = PortalUserFactory(client=client_a, portals=[portal_a], notification_preference=DAILY)
+    at_b = PortalUserFactory(
+        client=client_b, user=person.user, portals=[portal_b], notification_preference=DAILY
+    )
+    _share(editor, [portal_a], 1, message="Umowa do podpisu.")
+    _share(editor, [portal_b], 1, message="Poufne: oferta przejęcia spółki Beta.")
+    revoked = _share(editor, [portal_a], 1, message="Wycofany projekt.").created
+    services.revoke_shares(editor, revoked)
+    with django_capture_on_commit_callbacks(execute=False):
+        [digest_id] = digest.make_digests()
+    PortalUser.objects.filter(pk=at_b.pk).update(is_blocked=True)
+    delivery.deliver([digest_id])
+    [message] = mailoutbox
+    text = message.body + message.alternatives[0][0]
+    assert "Umowa do podpisu." in text
+    assert "Beta" not in text and "Wycofany projekt." not in text
+
+
 def test_nothing_left_sends_no_digest(editor, portal_a, mailoutbox):
     person = _daily(portal_a)
     shares = _share(editor, [portal_a], 2).created

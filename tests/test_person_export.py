@@ -197,6 +197,18 @@ def test_another_persons_data_is_not_in_the_export(client, dpo, person):
     assert other.email not in text and "Obcy" not in text and "Cudzy dokument" not in text
 
 
+def test_shares_lists_only_what_the_person_may_see_now(client, editor, dpo, person, portal_b):
+    """Blocked at client B (they left it): B's items, shared since or before, are not
+    theirs to read, so not in what the export says they can see."""
+    at_b = PortalUser.objects.get(user=person["member"].user, client=portal_b.client)
+    services.share_items(editor, [portal_b], [DocumentFactory(title="Poufna oferta Beta")])
+    PortalUser.objects.filter(pk=at_b.pk).update(is_blocked=True)
+    client.force_login(dpo)
+    archive = _zip(client.get(_url(person["member"])))
+    assert [r["item"] for r in _csv(archive, "shares.csv")] == ["Umowa najmu"]
+    assert len(_csv(archive, "memberships.csv")) == 2  # the membership itself is listed
+
+
 def test_the_export_is_logged_without_a_secret(client, dpo, person):
     member = person["member"]
     client.force_login(dpo)

@@ -151,6 +151,31 @@ def test_password_reset_same_answer_and_token_misuse(
     assert _login(client, member.email, new)["Location"] == "/portal/login/code/"
 
 
+def test_guessing_the_password_for_new_backup_codes_is_throttled(client, settings, member):
+    """A stolen session must not try passwords without limit for codes of its own (a
+    second factor that outlives the session): wrong passwords count as at the login."""
+    settings.WAGTAILCLIENTPORTAL_LOGIN_LIMIT = 3
+    otp_login(client, member.user)
+    for _attempt in range(3):
+        assert client.post("/portal/account/backup-codes/", {"password": "x"}).status_code == 400
+    response = client.post("/portal/account/backup-codes/", {"password": PASSWORD})
+    assert response.status_code == 429
+    assert accounts.backup_codes_left(member.user) == 0
+
+
+def test_guessing_the_old_password_to_change_it_is_throttled(client, settings, member):
+    settings.WAGTAILCLIENTPORTAL_LOGIN_LIMIT = 3
+    otp_login(client, member.user)
+    new = "Nowe-Haslo-2026!"
+    for _attempt in range(3):
+        data = {"old_password": "x", "new_password1": new, "new_password2": new}
+        assert client.post("/portal/account/password/", data).status_code == 400
+    data = {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    assert client.post("/portal/account/password/", data).status_code == 429
+    member.user.refresh_from_db()
+    assert member.user.check_password(PASSWORD)
+
+
 def test_account_change_password_backup_codes_and_logout_everywhere(client, member):
     from django.test import Client
 

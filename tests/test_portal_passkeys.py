@@ -117,6 +117,35 @@ def test_adding_needs_the_password_first(client, member_with_email, authenticato
     assert post_json(client, "passkey_register_begin").json()["code"] == passkeys.PASSWORD_REQUIRED
 
 
+def test_guessing_the_password_to_add_a_passkey_is_throttled(
+    client, settings, member_with_email, authenticator
+):
+    """A stolen session must not try passwords without limit to add a passkey of its own
+    (a way in that outlives the session): wrong passwords count as at the login."""
+    settings.WAGTAILCLIENTPORTAL_LOGIN_LIMIT = 3
+    otp_login(client, member_with_email.user)
+    for _attempt in range(3):
+        response = client.post(URL["passkey_add"], {"name": "X", "password": "wrong"})
+        assert response.status_code == 400
+    response = client.post(URL["passkey_add"], {"name": "X", "password": PASSWORD})
+    assert response.status_code == 429  # even the right one, until the wait is over
+    assert post_json(client, "passkey_register_begin").json()["code"] == passkeys.PASSWORD_REQUIRED
+
+
+def test_guessing_the_password_to_remove_a_passkey_is_throttled(
+    client, settings, member_with_email, authenticator
+):
+    settings.WAGTAILCLIENTPORTAL_LOGIN_LIMIT = 3
+    otp_login(client, member_with_email.user)
+    assert register(client, authenticator).status_code == 200
+    credential = WebAuthnCredential.objects.get(user=member_with_email.user)
+    url = reverse("wagtail_clientportal:passkey_remove", args=[credential.pk])
+    for _attempt in range(3):
+        assert client.post(url, {"password": "wrong"}).status_code == 400
+    assert client.post(url, {"password": PASSWORD}).status_code == 429
+    assert WebAuthnCredential.objects.filter(pk=credential.pk).exists()
+
+
 def test_the_password_confirmation_expires(client, member_with_email, authenticator):
     otp_login(client, member_with_email.user)
     client.post(URL["passkey_add"], {"name": "X", "password": PASSWORD})

@@ -123,6 +123,8 @@ def test_revoked_and_expired_shares_are_refused(client, editor, member, portal_a
         ({"share": ["abc"]}, "zip_not_available"),
         ({"share": ["-1"]}, "zip_not_available"),
         ({"share": [str(10**30)]}, "zip_not_available"),
+        ({"share": ["²"]}, "zip_not_available"),  # a digit to isdigit(), not to int()
+        ({"share": ["١"]}, "zip_not_available"),  # an Arabic-Indic one: ASCII ids only
         ({"share": [str(n) for n in range(501)]}, "zip_not_available"),
     ],
 )

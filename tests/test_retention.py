@@ -21,7 +21,7 @@ from wagtail_clientportal.exceptions import (
     ClientPortalPermissionDenied,
     ClientPortalValidationError,
 )
-from wagtail_clientportal.models import AccessEvent, DeliveryEvent, Notification, Portal
+from wagtail_clientportal.models import AccessEvent, DeliveryEvent, Notification, Portal, PortalUser
 from wagtail_clientportal.services import audit, retention
 from wagtail_clientportal.services.delivery import verify_chain
 from wagtail_clientportal.storage import get_private_storage
@@ -209,3 +209,23 @@ def test_a_portal_under_legal_hold_cannot_be_deleted(client, dpo, administrator,
     client.force_login(administrator)
     client.post(reverse("clientportal_portals:delete", args=[portal_a.pk]))
     assert Portal.objects.filter(pk=portal_a.pk).exists()
+
+
+def test_a_digest_about_a_portal_on_legal_hold_is_kept(editor, portal_b):
+    """A digest row names no portal (it may list several): the hold must still keep it,
+    like the held notifications it was made from."""
+    from wagtail_clientportal.notifications import digest
+
+    PortalUserFactory(
+        client=portal_b.client,
+        portals=[portal_b],
+        notification_preference=PortalUser.NotificationPreference.DAILY,
+    )
+    with time_machine.travel(timezone.now() - LONG_AGO, tick=False):
+        services.share_items(editor, [portal_b], [DocumentFactory(title="Sporna umowa")])
+        [made] = digest.make_digests()
+    Notification.objects.update(status=Notification.Status.SENT)
+    Portal.objects.filter(pk=portal_b.pk).update(legal_hold=True)
+    _run()
+    assert Notification.objects.filter(pk=made).exists()
+    assert not retention.old_notifications(365, timezone.now(), [portal_b.pk]).exists()

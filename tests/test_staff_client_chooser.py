@@ -72,6 +72,13 @@ def test_chosen_returns_the_client(client, editor, client_a):
     assert data["result"]["title"] == client_a.name
 
 
+@pytest.mark.parametrize("value", ["abc", "²", "0", str(10**30)])
+def test_chosen_with_a_bad_id_is_a_404_not_a_500(client, editor, value):
+    client.force_login(editor)
+    response = client.get(reverse("clientportal_client_chooser:chosen", args=[value]))
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize("view", ["choose", "choose_results"])
 def test_staff_without_portal_permissions_cannot_list_clients(client, nobody, view):
     ClientFactory(name="Tajny Klient")

@@ -118,14 +118,18 @@ def kod_i_of(invoice) -> dict | None:
     """What the portal shows for an invoice with an XML file: the link, its QR code, the label.
 
     None without the XML file or the seller's NIP (nothing to verify against), and for
-    an invoice issued outside KSeF. ``kod_ii`` only when its link was supplied.
+    an invoice issued outside KSeF, or when the stored file cannot be read. ``kod_ii``
+    only when its link was supplied.
     """
     if not invoice.ksef_xml or not invoice.seller_nip or invoice.ksef_mode == "outside":
         return None
     import segno
 
-    with invoice.ksef_xml.open("rb") as handle:
-        xml = handle.read()
+    try:
+        with invoice.ksef_xml.open("rb") as handle:
+            xml = handle.read()
+    except OSError:  # the file is gone from the storage: no link, rather than a 500
+        return None
     url = kod_i_url(invoice.seller_nip, invoice.issue_date, xml)
     label = kod_i_label(invoice.ksef_number if invoice.ksef_mode != "offline" else "")
     kod_ii = None

@@ -99,7 +99,11 @@ def _amount(value: str | None, field: str) -> decimal.Decimal:
         raise error("xml_field_invalid", field=field) from None
     if not amount.is_finite():
         raise error("xml_field_invalid", field=field)
-    return amount.quantize(decimal.Decimal("0.01"))
+    try:
+        # "1E+30" is finite but has too many digits to round to grosze: InvalidOperation.
+        return amount.quantize(decimal.Decimal("0.01"))
+    except decimal.InvalidOperation:
+        raise error("xml_field_invalid", field=field) from None
 
 
 def parse_fa3(data: bytes) -> Fa3Invoice:

@@ -238,7 +238,7 @@ def build_message(notification, *, preview: bool = False):
 
 def _digest_context(notification, link, preview: bool) -> dict:
     """The digest's portals with what is still there now (revoked or expired left out)."""
-    from .digest import listed
+    from .digest import listed, notes_for
     from .preview import LINK
 
     entries = listed(notification.context.get("places", []))
@@ -269,7 +269,7 @@ def _digest_context(notification, link, preview: bool) -> dict:
         "portal_url": link(lambda: portal_url(first)),
         "total_phrase": summary.total_phrase(count),
         "subject_phrase": summary.digest_subject(count),
-        "messages": notification.context.get("messages", []),
+        "messages": notes_for(notification.context, entries),
         "since": _parse_datetime(notification.context.get("since")),
     }
 

@@ -92,7 +92,7 @@ def _make_one(user_id: int, day, now):
     if not claimed:
         return None
     rows = list(Notification.objects.filter(claim=token, status=Status.DIGESTED).order_by("pk"))
-    places, messages = _merge(rows)
+    places, notes = _merge(rows)
     digest = None
     if listed(places, now):
         last = rows[-1]
@@ -103,7 +103,7 @@ def _make_one(user_id: int, day, now):
             portal_user_id=last.portal_user_id,
             context={
                 "places": places,
-                "messages": messages,
+                "notes": notes,
                 "since": rows[0].created_at.isoformat(),
             },
             language=last.language or conf.email_language(),
@@ -119,10 +119,11 @@ def _make_one(user_id: int, day, now):
     return digest
 
 
-def _merge(rows) -> tuple[list[dict], list[str]]:
-    """The held rows of one person as places (portal, portal user, share ids), in order."""
+def _merge(rows) -> tuple[list[dict], list[dict]]:
+    """The held rows of one person as places (portal, portal user, share ids), in order,
+    and the staff's notes, each with the ids of the shares it came with (``notes_for``)."""
     places: dict[int, dict] = {}
-    messages: list[str] = []
+    notes: dict[str, list[int]] = {}
     for row in rows:
         portal_users = {p["portal"]: p["portal_user"] for p in row.context.get("portals", [])}
         for portal, share_ids in row.context.get("shares", {}).items():
@@ -137,9 +138,25 @@ def _merge(rows) -> tuple[list[dict], list[str]]:
             )
             place["shares"].extend(share_ids)
         note = row.context.get("message", "")
-        if note and note not in messages:
-            messages.append(note)
-    return list(places.values()), messages
+        if note:
+            notes.setdefault(note, []).extend(
+                pk for share_ids in row.context.get("shares", {}).values() for pk in share_ids
+            )
+    return list(places.values()), [{"text": t, "shares": ids} for t, ids in notes.items()]
+
+
+def notes_for(context: dict, entries: list[dict]) -> list[str]:
+    """The staff's notes that came with at least one share still listed in ``entries``.
+
+    A note belongs to its sharing action: when all of that action's items are revoked,
+    expired or on portals the person may no longer open (another client's, say), its
+    text is no more theirs to read than the items. Digests made before notes carried
+    their shares (``messages``) keep all of theirs.
+    """
+    if "notes" not in context:
+        return list(context.get("messages", []))
+    listed_ids = {share.pk for entry in entries for share in entry["shares"]}
+    return [note["text"] for note in context["notes"] if listed_ids.intersection(note["shares"])]
 
 
 def listed(places: list[dict], now=None) -> list[dict]:

@@ -109,6 +109,33 @@ class PasswordConfirmForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def confirm(self, request) -> int:
+        """0 when the form is valid and holds the person's current password; otherwise
+        the status to answer with (the error is on the form).
+
+        Counted as at the login (same throttle, same wait): a stolen session must not try
+        passwords here without limit, to get a second factor of its own (a passkey,
+        backup codes, an authenticator) that outlives the session.
+        """
+        from ..services.access import client_ip
+        from . import throttle
+
+        if not self.is_valid():
+            return 400
+        user = request.user
+        email = getattr(user, user.get_email_field_name(), "") or user.get_username()
+        ip = client_ip(request)
+        if throttle.login_wait(email, ip):
+            self.add_error(
+                "password", _("Too many failed login attempts. Please wait and try again later.")
+            )
+            return 429
+        if not user.check_password(self.cleaned_data["password"]):
+            throttle.record_login_failure(email, ip)
+            self.add_error("password", _("The password is incorrect."))
+            return 400
+        return 0
+
 
 class TokenAndPasswordForm(TokenForm, PasswordConfirmForm):
     """Replacing the authenticator from the account page: a logged-in session alone

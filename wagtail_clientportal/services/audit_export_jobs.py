@@ -40,6 +40,7 @@ from . import audit_export, audit_export_files, audit_export_receipts, client_au
 from .audit import audit_exported
 
 PROGRESS_EVERY = 2000  # rows between two progress writes
+REUSE_WINDOW = datetime.timedelta(hours=1)  # a pending export asked for again is reused
 
 
 def count_rows(scopes, pairs=None) -> int:
@@ -77,13 +78,29 @@ def is_large(target, files: bool = False) -> bool:
 def request_export(actor, target: Portal | Client, *, files: bool = False) -> AuditExport:
     """Record the request and enqueue the build after commit; ADO and Administrator only.
 
-    ``files`` (the delivered files too) travels with the task and is in the audit log."""
+    ``files`` (the delivered files too) travels with the task and is in the audit log.
+    The same person's export of the same portal or client still queued or running is
+    returned instead: the ZIP's URL is a GET (a link, a reload, a double click), and
+    each request would otherwise queue another full build and another email. Only one
+    asked for within ``REUSE_WINDOW``: a worker killed mid-build leaves its row
+    "running", which must not refuse the person a new export for ever.
+    """
     require(actor, MANAGE_PORTALS)
     is_client = isinstance(target, Client)
+    scope = AuditExport.Scope.CLIENT if is_client else AuditExport.Scope.PORTAL
+    pending = AuditExport.objects.filter(
+        requested_by=actor,
+        scope=scope,
+        object_id=target.pk,
+        status__in=[AuditExport.Status.QUEUED, AuditExport.Status.RUNNING],
+        created_at__gt=timezone.now() - REUSE_WINDOW,
+    ).first()
+    if pending is not None:
+        return pending
     export = AuditExport.objects.create(
         requested_by=actor,
         requester_email=getattr(actor, actor.get_email_field_name(), "") or "",
-        scope=AuditExport.Scope.CLIENT if is_client else AuditExport.Scope.PORTAL,
+        scope=scope,
         object_id=target.pk,
         object_name=target.name,
         rows_total=count_rows(scopes_of(target)),

@@ -157,8 +157,16 @@ def _membership_rows(person: Person) -> Iterator[list]:
 
 
 def _share_rows(person: Person) -> Iterator[list]:
-    """What the person can see now: the active shares of the portals assigned to them."""
-    portals = {p.pk for m in person.memberships for p in m.portals.all()}
+    """What the person can see now: the active shares of the portals assigned to them
+    through a usable membership (a blocked or expired one's items are not theirs to read)."""
+    from .access import usable_memberships
+
+    usable = set(
+        PortalUser.objects.filter(
+            usable_memberships(timezone.localdate()), pk__in=person.membership_ids
+        ).values_list("pk", flat=True)
+    )
+    portals = {p.pk for m in person.memberships if m.pk in usable for p in m.portals.all()}
     shares = (
         Share.objects.active()
         .filter(portal_id__in=portals)

@@ -62,10 +62,16 @@ def old_access_events(days: int, now, held):
 
 
 def old_notifications(days: int, now, held):
+    # A digest row names no portal (it may list several): it is held through the rows it
+    # was made from, which name theirs (kept themselves by the line above it).
+    held_digests = Notification.objects.filter(portal_id__in=held, digest__isnull=False).values(
+        "digest_id"
+    )
     return (
         Notification.objects.filter(created_at__lt=_cutoff(days, now))
         .exclude(status__in=PENDING)
         .exclude(portal_id__in=held)
+        .exclude(pk__in=held_digests)
     )
 
 

@@ -27,6 +27,7 @@ from wagtail.admin.widgets.chooser import BaseChooser
 from ..models import Client, Portal
 from . import roles
 from .base import Refuse403Mixin
+from .ids import clean_ids
 from .portal_chooser import (
     ChoosePortalResultsView,
     ChoosePortalView,
@@ -100,7 +101,10 @@ class ChooseClientResultsView(_ClientAccess, _ClientList, chooser_views.ChooseRe
 
 
 class ChosenClientView(_ClientAccess, chooser_views.ChosenView):
-    pass
+    def get_object(self, pk):
+        # The URL takes any text: "abc" is "no such client" (a 404), not a 500.
+        [pk] = clean_ids([pk]) or [0]
+        return Client.objects.get(pk=pk)
 
 
 class ClientChooserViewSet(ChooserViewSet):

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ...services import accounts, passkeys
+from ...services.access import client_ip
+from .. import throttle
 from ..access import VerifiedUserMixin
 from ..forms import PasswordConfirmForm, TokenAndPasswordForm, code_error
 from .activation import _b32, totp_qr_svg
@@ -39,8 +41,21 @@ class PasswordChangeView(VerifiedUserMixin):
         return render(request, self.template_name, {"form": PasswordChangeForm(request.user)})
 
     def post(self, request):
-        form = PasswordChangeForm(request.user, request.POST)
+        # The old password is counted as at the login (``PasswordConfirmForm.confirm``):
+        # a stolen session must not guess it without limit and lock the person out.
+        user = request.user
+        email = getattr(user, user.get_email_field_name(), "") or user.get_username()
+        ip = client_ip(request)
+        form = PasswordChangeForm(user, request.POST)
+        if throttle.login_wait(email, ip):
+            form.is_valid()  # bound and checked, so the page can show the error
+            form.add_error(
+                None, _("Too many failed login attempts. Please wait and try again later.")
+            )
+            return render(request, self.template_name, {"form": form}, status=429)
         if not form.is_valid():
+            if "old_password" in form.errors:
+                throttle.record_login_failure(email, ip)
             return render(request, self.template_name, {"form": form}, status=400)
         accounts.change_password(request.user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)
@@ -79,11 +94,9 @@ class TotpSetupView(VerifiedUserMixin):
         if device is None:
             return redirect("wagtail_clientportal:account_totp")
         form = TokenAndPasswordForm(request.POST)
-        if not form.is_valid():
-            return self._render(form, device, status=400)
-        if not request.user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", _("The password is incorrect."))
-            return self._render(form, device, status=400)
+        status = form.confirm(request)
+        if status:
+            return self._render(form, device, status=status)
         ok, reason, extra = accounts.verify_code(device, form.cleaned_data["token"])
         if not ok:
             form.add_error("token", code_error(reason, extra))
@@ -102,9 +115,11 @@ class BackupCodesView(VerifiedUserMixin):
 
     def post(self, request):
         form = PasswordConfirmForm(request.POST)
-        if not form.is_valid() or not request.user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", _("The password is incorrect."))
-            return render(request, self.template_name, {"form": form}, status=400)
+        status = form.confirm(request)
+        if status:
+            if not form.errors:  # an empty password: the same answer as a wrong one
+                form.add_error("password", _("The password is incorrect."))
+            return render(request, self.template_name, {"form": form}, status=status)
         codes = accounts.regenerate_backup_codes(request.user)
         return render(request, "wagtail_clientportal/portal/backup_codes.html", {"codes": codes})
 

@@ -16,7 +16,8 @@ portal's own rules, not the library's views (``services/passkeys.py`` says why):
   not staff gets in, through a new pending login (a new key) and ``finish_login()``;
 - adding a passkey needs an OTP-verified portal session and the current password, asked
   again on the page before the ceremony (as for backup codes and the authenticator app);
-- removing one is a POST with the password, refused for the last second factor.
+- removing one is a POST with the password, refused for the last second factor;
+- a wrong password on either counts against the login throttle (``form.confirm()``).
 """
 
 from __future__ import annotations
@@ -208,10 +209,9 @@ class PasskeyAddView(VerifiedUserMixin):
 
     def post(self, request):
         form = PasskeyAddForm(request.POST)
-        if form.is_valid() and not request.user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", _("The password is incorrect."))
-        if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=400)
+        status = form.confirm(request)
+        if status:
+            return render(request, self.template_name, {"form": form}, status=status)
         request.session[REGISTER_GRANT] = {
             "uid": str(request.user.pk),
             "name": form.cleaned_data["name"],
@@ -277,15 +277,15 @@ class PasskeyRemoveView(VerifiedUserMixin):
     def post(self, request, passkey_id):
         credential = self._passkey(passkey_id)
         form = PasswordConfirmForm(request.POST)
-        if form.is_valid() and not request.user.check_password(form.cleaned_data["password"]):
-            form.add_error("password", _("The password is incorrect."))
-        if form.is_valid():
+        status = form.confirm(request)
+        if not status:
             try:
                 passkeys.remove_passkey(request.user, credential)
             except passkeys.PasskeyError as failure:
                 form.add_error(None, failure.message)
-        if not form.is_valid():
+                status = failure.status
+        if status:
             context = {"form": form, "passkey": credential}
-            return render(request, self.template_name, context, status=400)
+            return render(request, self.template_name, context, status=status)
         messages.success(request, _("The passkey has been removed."))
         return redirect("wagtail_clientportal:account")

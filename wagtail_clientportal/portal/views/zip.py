@@ -148,7 +148,10 @@ class ZipDownloadView(PortalAccessMixin):
             raw = request.POST.getlist("share")
             if not raw:
                 return self._refuse("zip_nothing_selected", 400)
-            if len(raw) > MAX_SELECTED or not all(i.isdigit() and len(i) < 19 for i in raw):
+            # ASCII digits only: "²" is a digit to isdigit() but int() refuses it (a 500).
+            if len(raw) > MAX_SELECTED or not all(
+                i.isascii() and i.isdigit() and len(i) < 19 for i in raw
+            ):
                 return self._refuse("zip_not_available", 400)
             chosen = {int(i) for i in raw}
             shares = shares.filter(pk__in=chosen)
