@@ -31,6 +31,7 @@ def audience(portal_a, portal_a2, portal_b):
             PortalUserFactory(client=client, portals=[portal_a], is_blocked=True),
             PortalUserFactory(client=client, portals=[portal_a], access_expires_on=yesterday),
             PortalUserFactory(client=client, portals=[portal_a], activated_at=None),
+            PortalUserFactory(client=client, portals=[portal_a], user__is_active=False),
             PortalUserFactory(client=client, portals=[portal_a2]),  # not assigned to A
             PortalUserFactory(client=client, portals=[]),
             PortalUserFactory(client=portal_b.client, portals=[portal_b]),  # another client

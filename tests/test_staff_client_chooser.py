@@ -158,3 +158,19 @@ def test_portal_chooser_refused_without_permission(client, nobody, portal_a):
         response = client.get(url)
         assert response.status_code in (302, 403)
         assert portal_a.name not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["²", "abc", "99999999999999999999", ""])
+def test_odd_portal_ids_on_the_add_form_and_select_all_are_not_a_500(
+    client, administrator, client_a, member, value
+):
+    from tests import staff_urls
+
+    client.force_login(administrator)
+    add = f"{reverse('clientportal_portal_users:add')}?client={client_a.pk}&portal={value}"
+    assert client.get(add).status_code == 200
+    url = reverse("wagtail_bulk_action", args=("wagtail_clientportal", "portaluser", "block"))
+    for parent in (f"client-{value}", f"portal-{value}"):
+        response = client.get(f"{url}?id=all&childOf={parent}")
+        assert response.status_code in (200, 302)
+    assert staff_urls.users_tab(client_a)

@@ -87,6 +87,7 @@ def eligible_assignments(portal_ids: Iterable[int]):
             portal_id__in=list(portal_ids),
             portal_user__activated_at__isnull=False,
             portal_user__is_blocked=False,
+            portal_user__user__is_active=True,  # a deactivated login cannot log in
             portal_user__client_id=F("portal__client_id"),
         )
         .filter(

@@ -15,6 +15,7 @@ from ..models import PortalUser
 from ..permissions import MANAGE_PORTAL_USERS
 from .base import Refuse403Mixin
 from .bulk_base import ServiceErrorMixin, rows_or_404
+from .ids import clean_ids
 
 
 class PortalUserBulkAction(Refuse403Mixin, ServiceErrorMixin, BulkAction):
@@ -47,10 +48,12 @@ class PortalUserBulkAction(Refuse403Mixin, ServiceErrorMixin, BulkAction):
         """ "Select all" on a client's or a portal's tab means that tab's users only."""
         users = PortalUser.objects.all()
         parent_id = parent_id or ""
-        if parent_id.startswith("client-") and parent_id[7:].isdigit():
-            users = users.filter(client_id=int(parent_id[7:]))
-        elif parent_id.startswith("portal-") and parent_id[7:].isdigit():
-            users = users.filter(portals=int(parent_id[7:]))
+        kind, _, raw = parent_id.partition("-")
+        ids = clean_ids([raw])
+        if kind == "client" and ids:
+            users = users.filter(client_id=ids[0])
+        elif kind == "portal" and ids:
+            users = users.filter(portals=ids[0])
         return users.values_list("pk", flat=True)
 
     def get_context_data(self, **kwargs):

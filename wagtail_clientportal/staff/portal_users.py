@@ -33,6 +33,7 @@ from .base import Refuse403Mixin
 from .card import ClientCardMixin, PortalPageMixin
 from .filter_choosers import client_filter, portal_filter
 from .forms import PortalUserForm
+from .ids import clean_ids
 from .paginator import CountingPaginator
 from .person_data import PersonEraseView, may_manage_personal_data, person_export_zip
 from .row_actions import Action, allowed, header_buttons, menu_items
@@ -318,9 +319,9 @@ class PortalUserCreateView(PortalUserFormMixin, generic.CreateView):
 
     def get_form_kwargs(self):
         kwargs = {"client": self.get_client(), "initial": {}}
-        portal = self.request.GET.get("portal", "")
-        if portal.isdigit():
-            kwargs["initial"]["portals"] = [int(portal)]
+        portal = clean_ids([self.request.GET.get("portal", "")])
+        if portal:
+            kwargs["initial"]["portals"] = portal
         if self.request.method == "POST":
             kwargs["data"] = self.request.POST
         return kwargs
