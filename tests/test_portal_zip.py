@@ -195,3 +195,22 @@ def test_zip_needs_a_verified_session(client, editor, portal_a):
     response = _post(client, portal_a, section="documents")
     assert response.status_code in (302, 403, 404)
     assert _nothing_recorded()
+
+
+def test_a_section_larger_than_one_archive_is_refused_before_any_file_is_read(
+    client, editor, member, portal_a
+):
+    from wagtail_clientportal.portal.views import zip as zip_view
+
+    _shared(editor, portal_a, count=4)
+    otp_login(client, member.user)
+    with (
+        mock.patch.object(zip_view, "MAX_SELECTED", 3),
+        mock.patch("django.core.files.storage.FileSystemStorage.size") as size,
+    ):
+        response = _post(client, portal_a, section="documents")
+    assert response.status_code == 413
+    assert _refusal(response) == "zip_too_many"
+    assert "najwyżej 500" in response.content.decode()
+    assert not size.called
+    assert _nothing_recorded()

@@ -51,6 +51,10 @@ ERRORS = {
     ),
     "notification_preference_invalid": _("Choose how to be told about new items."),
     "zip_nothing_selected": _("Select at least one item to download."),
+    "zip_too_many": _(
+        "The section holds more items than one archive may. Please tick the items you "
+        "need (at most 500) and download them together."
+    ),
     "zip_not_available": _(
         "Some of the selected items are not available on this portal (withdrawn, expired "
         "or never shared here). Nothing was downloaded."

@@ -144,6 +144,9 @@ class ZipDownloadView(PortalAccessMixin):
                 return self._refuse("zip_nothing_selected", 400)
             shares = listing.section_filter(shares, section)
             chosen = None
+            # Each item costs a size lookup (a HEAD on S3) before the first byte: bounded.
+            if shares.order_by()[MAX_SELECTED : MAX_SELECTED + 1].exists():
+                return self._refuse("zip_too_many", 413)
         else:
             raw = request.POST.getlist("share")
             if not raw:
