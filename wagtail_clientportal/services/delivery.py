@@ -23,7 +23,7 @@ from .. import hooks, share_kinds
 from ..models import DeliveryEvent, Portal
 from ..models.delivery import GENESIS
 from . import timestamps
-from .access import client_ip
+from .access import client_ip, record_access
 from .stream_hash import StreamHash
 
 logger = logging.getLogger(__name__)
@@ -117,8 +117,11 @@ def item_identity(share) -> dict:
     }
 
 
-def _append(share, portal_user, **fields) -> DeliveryEvent:
-    """Write one chained record in its own transaction; the portal row serialises writers."""
+def _append(share, portal_user, *, also=None, **fields) -> DeliveryEvent:
+    """Write one chained record in its own transaction; the portal row serialises writers.
+
+    ``also()``, if given, runs first inside the same transaction (an offloaded
+    download's access event: one commit for both, rolled back and redone together)."""
     portal = share.portal
     base = dict(
         share=share,
@@ -138,6 +141,8 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
     for attempt in range(3):
         try:
             with transaction.atomic():
+                if also is not None:
+                    also()
                 seq, prev_hash = _chain_head(portal.pk)
                 event = DeliveryEvent(seq=seq + 1, prev_hash=prev_hash, **base)
                 # As the database will store it (IPv6 compressed): the hash must match later.
@@ -316,15 +321,22 @@ def verify_chain(portal_id: int) -> ChainReport:
     return report
 
 
-def record_handoff(request, share, portal_user, *, kind, status, file_size, sha256, wanted):
+def record_handoff(
+    request, share, portal_user, *, kind, status, file_size, sha256, wanted, access_action=None
+):
     """An offloaded download: checked here, then handed to the web server or turned into
     a signed URL. No bytes are seen here, so ``bytes_sent`` is 0 and ``sha256`` is the
     stored file's; ``status`` says which method. Written before the response leaves:
-    if it cannot be written, nothing is handed off."""
+    if it cannot be written, nothing is handed off. With ``access_action`` the access
+    event (``record_access``) is written in the same transaction."""
+    also = None
+    if access_action:
+        also = partial(record_access, portal_user, share, access_action, request)
     now = timezone.now()
     return _append(
         share,
         portal_user,
+        also=also,
         kind=kind,
         status=status,
         at=now,
