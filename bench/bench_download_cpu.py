@@ -13,7 +13,12 @@ same bytes as a public, unshared Wagtail document through ``wagtaildocs_serve`` 
 ``WAGTAILDOCS_SERVE_METHOD = "serve_view"``, fetched by the same logged-in client.
 ``time.process_time()`` (CPU of this process, all threads) over N requests, best of
 several rounds, rounds alternating between the cases; round trips of one request by
-``CaptureQueriesContext``. Wall-clock req/s under load: bench_load.py (the stack).
+``CaptureQueriesContext``. One database connection for the run, as the stack keeps
+them (deploy/settings.py, ``conn_max_age``) and as Django's test cases do: the test
+settings' ``conn_max_age=0`` would otherwise open a new connection per request and
+make connecting the largest cost of every case. Sessions stay in the database (the
+test settings; the stack keeps them in Redis). Wall-clock req/s under load:
+bench_load.py (the stack).
 The test client's own work is in every case alike; a real server adds its own.
 """
 
@@ -48,7 +53,12 @@ def _fetch(client, url) -> None:
 
 
 def main():
+    from django.core import signals
     from django.core.management import call_command
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
 
     with _harness.test_database():
         call_command("migrate", verbosity=0)

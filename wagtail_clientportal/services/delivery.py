@@ -14,7 +14,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -171,16 +171,31 @@ def _chain_head(portal_pk: int) -> tuple[int, str]:
     writer it waited for, and every waiting writer would collide on (chain, seq)
     (tests/test_delivery_concurrency.py).
     """
-    if connection.features.has_select_for_update:
-        # No default ordering: it joins the client, and its row would be locked too.
-        list(Portal.objects.select_for_update().filter(pk=portal_pk).order_by().values("pk"))
-    last = (
-        DeliveryEvent.objects.filter(chain_key=portal_pk)
-        .order_by("-seq")
-        .values_list("seq", "record_hash")
-        .first()
+    lock, head = _chain_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        if connection.features.has_select_for_update:
+            # The portal's row only (the model's default ordering would join the client,
+            # whose row would be locked too).
+            cursor.execute(lock, [portal_pk])
+            cursor.fetchall()
+        cursor.execute(head, [portal_pk])
+        last = cursor.fetchone()
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+@cache
+def _chain_sql(vendor: str) -> tuple[str, str]:
+    """The two statements of ``_chain_head``, written out once per backend: they run on
+    every delivery, and building them through the ORM cost more CPU than running them."""
+    quote = connection.ops.quote_name
+    portal = quote(Portal._meta.db_table)
+    events = quote(DeliveryEvent._meta.db_table)
+    pk, seq, key = quote(Portal._meta.pk.column), quote("seq"), quote("chain_key")
+    return (
+        f"SELECT {pk} FROM {portal} WHERE {pk} = %s FOR UPDATE",
+        f"SELECT {seq}, {quote('record_hash')} FROM {events} WHERE {key} = %s "
+        f"ORDER BY {seq} DESC LIMIT 1",
     )
-    return last if last else (0, GENESIS)
 
 
 def _after_commit(event: DeliveryEvent) -> None:
