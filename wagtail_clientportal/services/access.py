@@ -62,7 +62,7 @@ def check_portal_access(user, portal: Portal, *, today=None) -> AccessDecision:
     # The membership and its assignment in one query: the assignment is part of rule 9
     # and is read here only, not again by the share queries of the same request.
     assigned = PortalAssignment.objects.filter(portal_user=OuterRef("pk"), portal=portal.pk)
-    # No joins: the client is the portal's (loaded with it) and the user is this one.
+    # No joins: the client is the portal's (when loaded with it), the user is this one.
     portal_user = (
         PortalUser.objects.filter(user=user, client_id=portal.client_id)
         .annotate(is_assigned=Exists(assigned))
@@ -71,7 +71,8 @@ def check_portal_access(user, portal: Portal, *, today=None) -> AccessDecision:
     )
     if portal_user is None:
         return AccessDecision(None, NOT_A_PORTAL_USER)
-    portal_user.client = portal.client
+    if Portal.client.is_cached(portal):
+        portal_user.client = portal.client
     portal_user.user = user
     if portal_user.activated_at is None:
         return AccessDecision(portal_user, NOT_ACTIVATED)
