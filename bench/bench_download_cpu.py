@@ -23,6 +23,7 @@ The test client's own work is in every case alike; a real server adds its own.
 """
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -66,11 +67,18 @@ def main():
 
 
 def run():
+    media = tempfile.mkdtemp(prefix="clientportal-bench-cpu-")
+    try:
+        measure(media)
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
+
+
+def measure(media):
     from tests.conftest import otp_login
     from tests.factories import DocumentFactory, PortalFactory, PortalUserFactory, UserFactory
     from wagtail_clientportal import services
 
-    media = tempfile.mkdtemp(prefix="clientportal-bench-cpu-")
     body = os.urandom(SIZE)
     with override_settings(MEDIA_ROOT=media, WAGTAILDOCS_SERVE_METHOD="serve_view"):
         admin = UserFactory(username="bench@example.com", is_superuser=True)
