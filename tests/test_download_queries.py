@@ -59,6 +59,19 @@ def test_a_download_is_a_constant_number_of_queries(
     assert response.status_code == 200 and body == DATA
 
 
+def test_an_offloaded_download_is_the_same_handful_of_queries(
+    logged_in, editor, portal_a, settings, django_assert_max_num_queries
+):
+    # The access event rides in the delivery record's transaction: no commit of its own.
+    settings.WAGTAILCLIENTPORTAL_SERVE_METHOD = "x-accel-redirect"
+    settings.WAGTAILCLIENTPORTAL_X_ACCEL_LOCATIONS = {str(settings.MEDIA_ROOT): "/_media/"}
+    share = _share(editor, portal_a, 30)
+    with django_assert_max_num_queries(READS + 1 + DELIVERY):
+        response = logged_in.get(_url(share))
+    assert response.status_code == 200 and response["X-Accel-Redirect"].startswith("/_media/")
+    assert share.access_events.count() == 1
+
+
 def test_later_ranges_of_one_reading_do_not_reread_the_audit_trail(
     logged_in, editor, portal_a, django_assert_max_num_queries
 ):

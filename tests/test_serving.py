@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.conftest import otp_login
@@ -112,6 +114,26 @@ def test_x_accel_hands_the_checked_file_to_nginx_and_records_the_stored_hash(
     assert (event.status, event.sha256, event.bytes_sent) == ("handed_off", SHA, 0)
     assert (event.range_start, event.range_end, event.file_size) == (0, 99, len(DATA))
     assert AccessEvent.objects.filter(share=share, portal_user=member).count() == 1
+
+
+def test_the_access_event_is_written_in_the_delivery_records_transaction(
+    x_accel, logged_in, editor, member, portal_a
+):
+    """One commit for both rows: the access event's insert opens the delivery record's
+    transaction (a savepoint inside the test's), nothing is committed between them."""
+    share = _share(editor, portal_a)
+    with CaptureQueriesContext(connection) as captured:
+        assert logged_in.get(_url(share))["X-Accel-Redirect"]
+    statements = [q["sql"].upper() for q in captured.captured_queries]
+    access = AccessEvent._meta.db_table.upper()
+    delivery = DeliveryEvent._meta.db_table.upper()
+    first = next(i for i, sql in enumerate(statements) if f'INSERT INTO "{access}"' in sql)
+    last = next(i for i, sql in enumerate(statements) if f'INSERT INTO "{delivery}"' in sql)
+    assert first < last
+    assert statements[first - 1].startswith(("SAVEPOINT", "BEGIN"))
+    assert not any(sql.startswith(("RELEASE", "COMMIT")) for sql in statements[first:last])
+    assert AccessEvent.objects.filter(share=share, portal_user=member).count() == 1
+    assert DeliveryEvent.objects.get().status == "handed_off"
 
 
 def test_x_sendfile_names_the_absolute_path(x_accel, logged_in, editor, portal_a):

@@ -46,12 +46,15 @@ class VerifiedUserMixin(View):
 class PortalAccessMixin(View):
     """Loads the portal of the URL and checks rule 9 now, from the database."""
 
+    #: Joined to the portal's row. Pages show the client's contact person; a download
+    #: needs it only on a refusal (loaded then, one query).
+    portal_related = ("client", "client__contact_person")
+
     def dispatch(self, request, *args, **kwargs):
         if not is_verified(request.user):
             return login_redirect(request)
         self.portal = get_object_or_404(
-            Portal.objects.select_related("client", "client__contact_person"),
-            pk=kwargs["portal_id"],
+            Portal.objects.select_related(*self.portal_related), pk=kwargs["portal_id"]
         )
         decision = services.check_portal_access(request.user, self.portal)
         if decision.reason in NEEDS_LOGIN:

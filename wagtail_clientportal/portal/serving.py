@@ -72,9 +72,23 @@ def _signed_url(field_file, content_type: str, disposition: str) -> str | None:
 
 
 def offload(
-    request, *, share, portal_user, field_file, size, content_type, disposition, inline, wanted
+    request,
+    *,
+    share,
+    portal_user,
+    field_file,
+    size,
+    content_type,
+    disposition,
+    inline,
+    wanted,
+    access_action=None,
 ):
-    """The response that hands the checked download off, or ``None`` to stream it."""
+    """The response that hands the checked download off, or ``None`` to stream it.
+
+    ``access_action``: the access event to write with the delivery record, in its
+    transaction (one commit for both; neither without the other). With ``None``
+    returned, nothing was written and the caller streams and records as usual."""
     method = conf.serve_method()
     if method == "stream":
         return None
@@ -106,5 +120,6 @@ def offload(
             file_size=size,
             sha256=stored_sha256(share, field_file, size),
             wanted=wanted,
+            access_action=access_action,
         )
     return response

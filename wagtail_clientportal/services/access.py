@@ -62,14 +62,18 @@ def check_portal_access(user, portal: Portal, *, today=None) -> AccessDecision:
     # The membership and its assignment in one query: the assignment is part of rule 9
     # and is read here only, not again by the share queries of the same request.
     assigned = PortalAssignment.objects.filter(portal_user=OuterRef("pk"), portal=portal.pk)
+    # No joins: the client is the portal's (when loaded with it), the user is this one.
     portal_user = (
         PortalUser.objects.filter(user=user, client_id=portal.client_id)
         .annotate(is_assigned=Exists(assigned))
-        .select_related("client", "user")
+        .order_by()
         .first()
     )
     if portal_user is None:
         return AccessDecision(None, NOT_A_PORTAL_USER)
+    if Portal.client.is_cached(portal):
+        portal_user.client = portal.client
+    portal_user.user = user
     if portal_user.activated_at is None:
         return AccessDecision(portal_user, NOT_ACTIVATED)
     if portal_user.is_blocked:

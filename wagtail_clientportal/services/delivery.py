@@ -14,7 +14,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -23,7 +23,7 @@ from .. import hooks, share_kinds
 from ..models import DeliveryEvent, Portal
 from ..models.delivery import GENESIS
 from . import timestamps
-from .access import client_ip
+from .access import client_ip, record_access
 from .stream_hash import StreamHash
 
 logger = logging.getLogger(__name__)
@@ -117,8 +117,11 @@ def item_identity(share) -> dict:
     }
 
 
-def _append(share, portal_user, **fields) -> DeliveryEvent:
-    """Write one chained record in its own transaction; the portal row serialises writers."""
+def _append(share, portal_user, *, also=None, **fields) -> DeliveryEvent:
+    """Write one chained record in its own transaction; the portal row serialises writers.
+
+    ``also()``, if given, runs first inside the same transaction (an offloaded
+    download's access event: one commit for both, rolled back and redone together)."""
     portal = share.portal
     base = dict(
         share=share,
@@ -138,6 +141,8 @@ def _append(share, portal_user, **fields) -> DeliveryEvent:
     for attempt in range(3):
         try:
             with transaction.atomic():
+                if also is not None:
+                    also()
                 seq, prev_hash = _chain_head(portal.pk)
                 event = DeliveryEvent(seq=seq + 1, prev_hash=prev_hash, **base)
                 # As the database will store it (IPv6 compressed): the hash must match later.
@@ -166,16 +171,31 @@ def _chain_head(portal_pk: int) -> tuple[int, str]:
     writer it waited for, and every waiting writer would collide on (chain, seq)
     (tests/test_delivery_concurrency.py).
     """
-    if connection.features.has_select_for_update:
-        # No default ordering: it joins the client, and its row would be locked too.
-        list(Portal.objects.select_for_update().filter(pk=portal_pk).order_by().values("pk"))
-    last = (
-        DeliveryEvent.objects.filter(chain_key=portal_pk)
-        .order_by("-seq")
-        .values_list("seq", "record_hash")
-        .first()
+    lock, head = _chain_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        if connection.features.has_select_for_update:
+            # The portal's row only (the model's default ordering would join the client,
+            # whose row would be locked too).
+            cursor.execute(lock, [portal_pk])
+            cursor.fetchall()
+        cursor.execute(head, [portal_pk])
+        last = cursor.fetchone()
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+@cache
+def _chain_sql(vendor: str) -> tuple[str, str]:
+    """The two statements of ``_chain_head``, written out once per backend: they run on
+    every delivery, and building them through the ORM cost more CPU than running them."""
+    quote = connection.ops.quote_name
+    portal = quote(Portal._meta.db_table)
+    events = quote(DeliveryEvent._meta.db_table)
+    pk, seq, key = quote(Portal._meta.pk.column), quote("seq"), quote("chain_key")
+    return (
+        f"SELECT {pk} FROM {portal} WHERE {pk} = %s FOR UPDATE",
+        f"SELECT {seq}, {quote('record_hash')} FROM {events} WHERE {key} = %s "
+        f"ORDER BY {seq} DESC LIMIT 1",
     )
-    return last if last else (0, GENESIS)
 
 
 def _after_commit(event: DeliveryEvent) -> None:
@@ -316,15 +336,22 @@ def verify_chain(portal_id: int) -> ChainReport:
     return report
 
 
-def record_handoff(request, share, portal_user, *, kind, status, file_size, sha256, wanted):
+def record_handoff(
+    request, share, portal_user, *, kind, status, file_size, sha256, wanted, access_action=None
+):
     """An offloaded download: checked here, then handed to the web server or turned into
     a signed URL. No bytes are seen here, so ``bytes_sent`` is 0 and ``sha256`` is the
     stored file's; ``status`` says which method. Written before the response leaves:
-    if it cannot be written, nothing is handed off."""
+    if it cannot be written, nothing is handed off. With ``access_action`` the access
+    event (``record_access``) is written in the same transaction."""
+    also = None
+    if access_action:
+        also = partial(record_access, portal_user, share, access_action, request)
     now = timezone.now()
     return _append(
         share,
         portal_user,
+        also=also,
         kind=kind,
         status=status,
         at=now,

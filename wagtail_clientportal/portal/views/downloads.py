@@ -109,6 +109,7 @@ def _secure(response, filename: str, inline: bool):
 
 class DownloadView(PortalAccessMixin):
     RANGE_AUDIT_WINDOW = datetime.timedelta(minutes=10)
+    portal_related = ("client",)
 
     def _recent_key(self, share) -> str:
         return f"wagtail_clientportal:read:{self.portal_user.pk}:{share.pk}"
@@ -125,16 +126,22 @@ class DownloadView(PortalAccessMixin):
 
     def _record(self, share, action, request) -> None:
         services.record_access(self.portal_user, share, action, request)
+        self._remember(share)
+
+    def _remember(self, share) -> None:
         window = int(self.RANGE_AUDIT_WINDOW.total_seconds())
         cache.set(self._recent_key(share), 1, timeout=window)
 
     def get(self, request, portal_id, share_id):
+        # The item's row only: the share is filtered on this portal, loaded (with its
+        # client) and checked a moment ago, so its row is not joined again.
         share = get_object_or_404(
-            self.shares.select_related(
+            self.shares.select_related(None).select_related(
                 "document", "document_version", "invoice", "settlement", "settlement__invoice"
             ),
             pk=share_id,
         )
+        share.portal = self.portal
         field_file = listing.file_of(share)
         if not field_file:
             raise Http404
@@ -152,11 +159,11 @@ class DownloadView(PortalAccessMixin):
             return _secure(response, filename, inline)
         start, end = wanted if wanted else (0, size - 1)
         length = max(0, end - start + 1)
+        action = None
         if request.method == "GET" and (start == 0 or not self._recently_recorded(share)):
             # Every read is audited; the later ranges of one reading (a PDF viewer asks
             # for many) are not recorded again within a few minutes.
             action = AccessEvent.Action.VIEW if inline else AccessEvent.Action.DOWNLOAD
-            self._record(share, action, request)
         handed_off = serving.offload(
             request,
             share=share,
@@ -167,9 +174,14 @@ class DownloadView(PortalAccessMixin):
             disposition=content_disposition_header(not inline, filename),
             inline=inline,
             wanted=wanted,
+            access_action=action,
         )
         if handed_off is not None:
+            if action:
+                self._remember(share)
             return _secure(handed_off, filename, inline)
+        if action:
+            self._record(share, action, request)
         try:
             handle = field_file.storage.open(field_file.name, "rb")
         except OSError:
