@@ -32,7 +32,7 @@ from django_otp import devices_for_user
 from ..models import AccessEvent, DeliveryEvent, Notification, PortalUser, Share, Upload
 from ..models.uploads import UploadedFile
 from ..permissions import MANAGE_PERSONAL_DATA, require
-from . import audit
+from . import audit, audit_export
 from .audit_export import (
     CHUNK_ROWS,
     DELIVERY_HEADER,
@@ -107,19 +107,9 @@ MEMBERSHIP_HEADER = [
     "last_login",
     "login_created_at",
 ]
-ACCESS_HEADER = [
-    "at",
-    "action",
-    "portal",
-    "client",
-    "share_id",
-    "user_email",
-    "user_name",
-    "item_kind",
-    "item",
-    "ip_address",
-    "user_agent",
-]
+# The audit ZIP's columns, with the portal and client: one person spans several.
+AUDIT_ACCESS = audit_export.ACCESS_HEADER
+ACCESS_HEADER = [*AUDIT_ACCESS[:2], "portal", "client", *AUDIT_ACCESS[2:]]
 PERSON_DELIVERY_HEADER = ["portal_id", "portal", "client", *DELIVERY_HEADER]
 DEVICE_HEADER = ["type", "name", "confirmed", "created_at", "last_used_at"]
 UPLOAD_HEADER = [

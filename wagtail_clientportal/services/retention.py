@@ -153,28 +153,26 @@ def enforce(*, dry_run: bool, now=None) -> list[KindReport]:
     held = held_portal_ids()
     reports = []
 
-    days = conf.retention_access_events_days()
-    report = KindReport("access_events", days)
-    if days is not None:
-        rows = old_access_events(days, now, held)
-        report.count = (
-            rows.count()
-            if dry_run
-            else _delete_in_batches(rows, lambda ids: _raw_delete(AccessEvent, ids))
-        )
-    reports.append(report)
+    def rows_of(kind, days, old, delete):
+        report = KindReport(kind, days)
+        if days is not None:
+            rows = old(days, now, held)
+            report.count = rows.count() if dry_run else _delete_in_batches(rows, delete)
+        reports.append(report)
 
-    days = conf.retention_notifications_days()
-    report = KindReport("notifications", days)
-    if days is not None:
-        rows = old_notifications(days, now, held)
-        # Outbox rows are snippets: delete_set also drops their reference-index entries.
-        report.count = (
-            rows.count()
-            if dry_run
-            else _delete_in_batches(rows, lambda ids: delete_set(Notification, ids))
-        )
-    reports.append(report)
+    rows_of(
+        "access_events",
+        conf.retention_access_events_days(),
+        old_access_events,
+        lambda ids: _raw_delete(AccessEvent, ids),
+    )
+    # Outbox rows are snippets: delete_set also drops their reference-index entries.
+    rows_of(
+        "notifications",
+        conf.retention_notifications_days(),
+        old_notifications,
+        lambda ids: delete_set(Notification, ids),
+    )
 
     days = conf.retention_exports_days()
     report = KindReport("exports", days)
