@@ -92,16 +92,24 @@ def test_sharing_again_what_is_already_shared_sends_nothing(
 
 
 @pytest.mark.parametrize(
-    ("count", "phrase"),
-    [(1, "1 nowa pozycja"), (2, "2 nowe pozycje"), (5, "5 nowych pozycji"), (22, "22 nowe")],
+    ("count", "phrase", "shared"),
+    [
+        # The subject names the count (nominative); the sentence "udostępnia Państwu …"
+        # takes it as its object (accusative): "1 nową pozycję".
+        (1, "1 nowa pozycja", "udostępnia Państwu 1 nową pozycję"),
+        (2, "2 nowe pozycje", "udostępnia Państwu 2 nowe pozycje"),
+        (5, "5 nowych pozycji", "udostępnia Państwu 5 nowych pozycji"),
+        (22, "22 nowe", "udostępnia Państwu 22 nowe pozycje"),
+    ],
 )
 def test_polish_plural_of_the_count(
-    count, phrase, editor, portal_a, member, mailoutbox, django_capture_on_commit_callbacks
+    count, phrase, shared, editor, portal_a, member, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.share_items(editor, [portal_a], DocumentFactory.create_batch(count))
     [message] = mailoutbox
-    assert phrase in message.subject and phrase in message.body
+    assert phrase in message.subject
+    assert shared in message.body.replace("\xa0", " ")
     assert "„Dokumenty”" in message.subject
     assert "http://testserver/portal/" in message.body
     html, mimetype = message.alternatives[0]

@@ -214,3 +214,15 @@ def test_a_section_larger_than_one_archive_is_refused_before_any_file_is_read(
     assert "najwyżej 500" in response.content.decode()
     assert not size.called
     assert _nothing_recorded()
+
+
+def test_the_archive_is_named_in_polish(client, editor, member, portal_a):
+    shares = _shared(editor, portal_a, count=2)
+    otp_login(client, member.user)
+    section = _post(client, portal_a, section="documents")
+    assert "dokumenty.zip" in section["Content-Disposition"]
+    assert "documents" not in section["Content-Disposition"]
+    b"".join(section.streaming_content)
+    ticked = _post(client, portal_a, share=[shares[0].pk])
+    assert "wybrane.zip" in ticked["Content-Disposition"]
+    b"".join(ticked.streaming_content)

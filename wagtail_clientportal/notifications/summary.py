@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, npgettext
 
 from .. import share_kinds
 
@@ -13,6 +13,13 @@ KIND_ORDER = share_kinds.TARGET_FIELDS
 def total_phrase(count: int) -> str:
     """ "5 nowych elementów": the number of new items, any kind."""
     return ngettext("%(count)d new item", "%(count)d new items", count) % {"count": count}
+
+
+def shared_phrase(count: int) -> str:
+    """The same number as the object of "has shared … with you": Polish needs the
+    accusative there ("udostępnia Państwu 1 nową pozycję"), not the list's nominative."""
+    context = "the object of 'has shared ... with you'"
+    return npgettext(context, "%(count)d new item", "%(count)d new items", count) % {"count": count}
 
 
 def subject_phrase(count: int, portal_name: str) -> str:
@@ -68,7 +75,7 @@ def several_portals(context: dict, portal_url) -> dict:
         "portal_list": entries,
         "portal": entries[0]["portal"],
         "portal_url": entries[0]["url"],
-        "total_phrase": total_phrase(count),
+        "total_phrase": shared_phrase(count),
         "subject_phrase": several_portals_subject(count),
     }
 

@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from ... import conf, services
 from ...exceptions import ERRORS
@@ -181,7 +182,9 @@ class ZipDownloadView(PortalAccessMixin):
         response = StreamingHttpResponse(
             ZipStream(entries, request, self.portal_user), content_type="application/zip"
         )
-        name = f"{slugify(self.portal.name) or 'panel'}-{section or 'wybrane'}.zip"
+        # "zarzad-dokumenty.zip", "zarzad-wybrane.zip": the section as the client reads it.
+        part = slugify(str(listing.SECTION_LABELS[section])) if section else slugify(_("selected"))
+        name = f"{slugify(self.portal.name) or 'panel'}-{part}.zip"
         response["Content-Disposition"] = content_disposition_header(True, name)
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'"
