@@ -45,6 +45,26 @@ def _when(value) -> str:
     return value[:19].replace("T", " ") + " (Europe/Warsaw)"
 
 
+def finish(pdf, digest: str) -> bytes:
+    """The last lines of every receipt (the digest its JSON can be checked against), then
+    the PDF's bytes, signed when the firm's certificate is configured."""
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.multi_cell(
+        0,
+        4.5,
+        _(
+            "Digest of this receipt (SHA-256 of its canonical JSON): %(digest)s. "
+            "The JSON file of the same receipt and the firm's records can be checked "
+            "against it."
+        )
+        % {"digest": digest},
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    return receipt_signing.sign(bytes(pdf.output()))
+
+
 def new_page(title: str, firm: str):
     """An A4 receipt page with the Polish-capable font, the title and the firm's name;
     shared by the delivery and the upload receipt."""
@@ -111,21 +131,7 @@ def render(data: dict) -> bytes:
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
-        pdf.ln(4)
-        pdf.set_font("DejaVu", "", 8)
-        pdf.multi_cell(
-            0,
-            4.5,
-            _(
-                "Digest of this receipt (SHA-256 of its canonical JSON): %(digest)s. "
-                "The JSON file of the same receipt and the firm's records can be checked "
-                "against it."
-            )
-            % {"digest": data["digest"]},
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
-        return receipt_signing.sign(bytes(pdf.output()))
+        return finish(pdf, data["digest"])
 
 
 def _timestamp_label(data: dict) -> str:

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 
 from .. import conf
 from ..models import Upload
-from . import receipt_signing
-from .receipt_pdf import _when, new_page
+from .receipt_pdf import _when, finish, new_page
 from .receipt_record import _time, digest_of, to_json  # noqa: F401  (one JSON format, one digest)
 
 RECEIPT_TYPE = "wagtail-clientportal/upload-receipt"
@@ -78,18 +77,4 @@ def render(data: dict) -> bytes:
             )
             pdf.set_font("DejaVu", "", 8)
             pdf.multi_cell(0, 4.5, f"   SHA-256 {item['sha256']}", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(4)
-        pdf.set_font("DejaVu", "", 8)
-        pdf.multi_cell(
-            0,
-            4.5,
-            _(
-                "Digest of this receipt (SHA-256 of its canonical JSON): %(digest)s. "
-                "The JSON file of the same receipt and the firm's records can be checked "
-                "against it."
-            )
-            % {"digest": data["digest"]},
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
-        return receipt_signing.sign(bytes(pdf.output()))
+        return finish(pdf, data["digest"])
