@@ -19,6 +19,25 @@ def _isolated_files(settings, tmp_path):
 _staff = staff_user
 
 
+def streamed_zip(response):
+    """The ZIP a streamed export response carries, opened."""
+    import io
+    import zipfile
+
+    assert response.streaming
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def zip_csv(archive, name):
+    """The rows of a CSV in an export: UTF-8 with BOM (Polish letters in Excel), ``;``."""
+    import csv
+    import io
+
+    raw = archive.read(name)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
 def archive_texts(archive) -> dict[str, str]:
     """{name: text} of every file in a ZIP, to scan exports for secrets: a PDF's text
     as a reader extracts it (its streams are compressed), other files decoded."""

@@ -1,6 +1,5 @@
 """The portal's audit ZIP: every record, streamed, hashed in the manifest, no secrets."""
 
-import csv
 import hashlib
 import io
 import json
@@ -11,6 +10,8 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from tests.conftest import archive_texts, otp_login
+from tests.conftest import streamed_zip as _zip
+from tests.conftest import zip_csv as _csv
 from tests.factories import DocumentFactory
 from wagtail_clientportal import services
 from wagtail_clientportal.exceptions import ClientPortalPermissionDenied
@@ -22,17 +23,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
 def _url(portal):
     return reverse("clientportal_portals:audit_zip", args=[portal.pk])
-
-
-def _zip(response) -> zipfile.ZipFile:
-    assert response.streaming
-    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-
-
-def _csv(archive, name):
-    raw = archive.read(name)
-    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Polish letters in Excel
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
 
 
 @pytest.fixture

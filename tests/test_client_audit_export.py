@@ -1,6 +1,5 @@
 """The client's audit ZIP: all its portals, the history of deleted portals kept, nothing else."""
 
-import csv
 import hashlib
 import io
 import json
@@ -10,6 +9,8 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import archive_texts, otp_login
+from tests.conftest import streamed_zip as _zip
+from tests.conftest import zip_csv as _csv
 from tests.factories import DocumentFactory, PortalFactory
 from wagtail_clientportal import services
 from wagtail_clientportal.exceptions import ClientPortalPermissionDenied
@@ -21,17 +22,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
 def _url(client_obj):
     return reverse("clientportal_portals:client_audit_zip", args=[client_obj.pk])
-
-
-def _zip(response) -> zipfile.ZipFile:
-    assert response.streaming
-    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-
-
-def _csv(archive, name):
-    raw = archive.read(name)
-    assert raw.startswith(b"\xef\xbb\xbf")
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
 
 
 @pytest.fixture

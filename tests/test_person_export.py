@@ -1,10 +1,7 @@
 """The RODO export of one person: everything about them, no secret, hashes that match."""
 
-import csv
 import hashlib
-import io
 import json
-import zipfile
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -16,6 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import ModelLogEntry
 
 from tests.conftest import otp_login
+from tests.conftest import streamed_zip as _zip
+from tests.conftest import zip_csv as _csv
 from tests.factories import DocumentFactory, PortalFactory, PortalUserFactory
 from wagtail_clientportal import services
 from wagtail_clientportal.exceptions import ClientPortalPermissionDenied
@@ -55,17 +54,6 @@ def dpo(db):
 
 def _url(portal_user):
     return reverse("clientportal_portal_users:rodo_export", args=[portal_user.pk])
-
-
-def _zip(response) -> zipfile.ZipFile:
-    assert response.streaming
-    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-
-
-def _csv(archive, name):
-    raw = archive.read(name)
-    assert raw.startswith(b"\xef\xbb\xbf")
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
 
 
 @pytest.fixture
