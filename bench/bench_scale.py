@@ -176,6 +176,7 @@ def run():
     )
     member.portals.set([small, big])
     otp_login(http, member.user)
+    _harness.analyze()
     keyset = hasattr(listing, "keyset_page")
     per_page = 25
 

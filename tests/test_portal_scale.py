@@ -85,6 +85,19 @@ def test_pages_walk_forward_and_back_by_keyset_without_offset(logged_in, portal_
     assert "60 pozycji" in first
 
 
+def test_hiding_superseded_versions_does_not_read_the_whole_portal(logged_in, portal_a):
+    """An older pinned version is hidden by asking about its own successor only. The
+    earlier ``superseded_by IN (every listed share)`` made PostgreSQL hash every share of
+    the portal on every page and on its count (3.2x at 100,000 shares, bench_scale.py)."""
+    _bulk(portal_a, 3)
+    url = reverse("wagtail_clientportal:section", args=[portal_a.pk, "documents"])
+    with CaptureQueriesContext(connection) as ctx:
+        assert logged_in.get(url).status_code == 200
+    listing_sql = [q["sql"] for q in ctx.captured_queries if "superseded_by_id" in q["sql"]]
+    assert listing_sql
+    assert not any(re.search(r'superseded_by_id"? IN \(SELECT', sql) for sql in listing_sql)
+
+
 def test_the_count_stops_at_a_thousand(portal_a, member):
     _bulk(portal_a, 1001)
     shares = services.visible_shares(member, portal_a)

@@ -49,8 +49,12 @@ def section_filter(shares, section: str, *, q: str = "", kind: str = ""):
     condition = Q()
     for k in kinds:
         condition |= Q(**{f"{k}__isnull": False})
-    # An older pinned version is listed under the newer one that superseded it (issue 12).
-    qs = shares.filter(condition).exclude(superseded_by__in=shares.values("pk"))
+    # An older pinned version is listed under the newer one that superseded it (issue 12),
+    # while that one is listed. Asked per row, by the newer share's key, and only of rows
+    # that were superseded: ``superseded_by IN (every listed share)`` made PostgreSQL hash
+    # the whole portal on every page (26 ms at 100,000 shares).
+    still_listed = shares.filter(pk=OuterRef("superseded_by_id"))
+    qs = shares.filter(condition).filter(Q(superseded_by__isnull=True) | ~Exists(still_listed))
     if q:
         qs = qs.matching(q)
     elif section == "invoices" and not kind:
