@@ -10,7 +10,10 @@ guard, rule 9, the access event and the chained delivery record; the body read t
 end), with ``WAGTAILCLIENTPORTAL_SERVE_METHOD`` set to ``"stream"`` and to
 ``"x-accel-redirect"`` (the offload: nginx would send the bytes); the baseline is the
 same bytes as a public, unshared Wagtail document through ``wagtaildocs_serve`` with
-``WAGTAILDOCS_SERVE_METHOD = "serve_view"``, fetched by the same logged-in client.
+``WAGTAILDOCS_SERVE_METHOD = "serve_view"``, fetched by the same logged-in client, and
+the same bytes in a collection Wagtail shows to logged-in people only (what Wagtail
+itself does to keep a file private: its view then also reads the restriction's
+collection and checks the login).
 ``time.process_time()`` (CPU of this process, all threads) over N requests, best of
 several rounds, rounds alternating between the cases; round trips of one request by
 ``CaptureQueriesContext``. One database connection for the run, as the stack keeps
@@ -75,6 +78,7 @@ def run():
 
 
 def measure(media):
+    from deploy.seed import login_collection
     from tests.conftest import otp_login
     from tests.factories import DocumentFactory, PortalFactory, PortalUserFactory, UserFactory
     from wagtail_clientportal import services
@@ -87,10 +91,14 @@ def measure(media):
         shared = DocumentFactory(file=ContentFile(body, name="shared.pdf"))
         [share] = services.share_items(admin, [portal], [shared]).created
         public = DocumentFactory(file=ContentFile(body, name="public.pdf"))
+        closed = DocumentFactory(
+            file=ContentFile(body, name="closed.pdf"), collection=login_collection()
+        )
         client = TestClient()
         otp_login(client, member.user)
         portal_url = reverse("wagtail_clientportal:download", args=[portal.pk, share.pk])
         wagtail_url = reverse("wagtaildocs_serve", args=[public.pk, public.filename])
+        closed_url = reverse("wagtaildocs_serve", args=[closed.pk, closed.filename])
         stream = override_settings(WAGTAILCLIENTPORTAL_SERVE_METHOD="stream")
         xaccel = override_settings(
             WAGTAILCLIENTPORTAL_SERVE_METHOD="x-accel-redirect",
@@ -98,6 +106,7 @@ def measure(media):
         )
         cases = {
             "Wagtail serve view": (wagtail_url, override_settings()),
+            "Wagtail, logged-in only": (closed_url, override_settings()),
             "portal, stream": (portal_url, stream),
             "portal, x-accel-redirect": (portal_url, xaccel),
         }

@@ -31,8 +31,6 @@ and the veth pair are removed at the end, on Ctrl-C and on failure too.
 """
 
 import argparse
-import concurrent.futures
-import ctypes
 import http.client
 import os
 import shutil
@@ -62,6 +60,7 @@ os.environ["CLIENTPORTAL_TEST_MEDIA"] = ENV["CLIENTPORTAL_TEST_MEDIA"]
 sys.path.insert(0, str(ROOT))
 
 import django  # noqa: E402
+from _link import HOST_ADDRESS, Link, open_link, parse_rate  # noqa: E402
 
 django.setup()
 
@@ -70,8 +69,6 @@ ROUNDS = 4
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 BUFFER = bytearray(1024 * 1024)
 LOOPBACK = "127.0.0.1"
-HOST_ADDRESS, NS_ADDRESS = "10.203.0.1", "10.203.0.2"  # a private /30, never routed out
-CLONE_NEWNET = 0x40000000
 
 
 def free_port() -> int:
@@ -126,109 +123,6 @@ def server_cpu(master_pid: int) -> float:
             fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
-
-
-class Link:
-    """A veth pair between this network namespace and a new one, rate-limited on this
-    (the servers') end. ``run`` calls a function in a thread that entered the other
-    namespace, so the sockets it opens are the client's end of the link."""
-
-    def __init__(self) -> None:
-        tag = str(os.getpid())[-7:]
-        self.namespace = f"cpbench{tag}"
-        self.host_veth, self.ns_veth = f"cpb{tag}h", f"cpb{tag}n"
-        self.created = False
-        self.client = None
-
-    @staticmethod
-    def ip(*args: str) -> None:
-        subprocess.run(["ip", *args], check=True, capture_output=True, text=True)
-
-    def up(self) -> None:
-        self.created = True  # from the first command on, down() removes what exists
-        ns = self.namespace
-        self.ip("netns", "add", ns)
-        self.ip("link", "add", self.host_veth, "type", "veth", "peer", "name", self.ns_veth)
-        self.ip("link", "set", self.ns_veth, "netns", ns)
-        self.ip("addr", "add", f"{HOST_ADDRESS}/30", "dev", self.host_veth)
-        self.ip("link", "set", self.host_veth, "up")
-        self.ip("-n", ns, "addr", "add", f"{NS_ADDRESS}/30", "dev", self.ns_veth)
-        self.ip("-n", ns, "link", "set", self.ns_veth, "up")
-        self.ip("-n", ns, "link", "set", "lo", "up")
-        self.client = concurrent.futures.ThreadPoolExecutor(1, initializer=self._enter)
-        self.client.submit(lambda: None).result()  # fails here if setns is refused
-
-    def _enter(self) -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(f"/run/netns/{self.namespace}", os.O_RDONLY)
-        try:
-            if libc.setns(fd, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns")
-        finally:
-            os.close(fd)
-
-    def rate(self, rate: str) -> None:
-        """A token bucket on the sending end, its burst 1 ms of the rate (1mbit at
-        1gbit, as the usual recipe) so the bucket refills smoothly at any rate."""
-        bits = parse_rate(rate)
-        burst = str(max(bits // 8000, 125_000))  # bytes
-        subprocess.run(
-            ["tc", "qdisc", "replace", "dev", self.host_veth, "root", "tbf", "rate", rate]
-            + ["burst", burst, "latency", "50ms"],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-
-    def run(self, function, *args):
-        self.forget()
-        return self.client.submit(function, *args).result()
-
-    def forget(self) -> None:
-        """Drop what the kernel remembers of the last connections to the client (its
-        RTT, cwnd and ssthresh, kept per destination): a new connection would start
-        from them, so one variant's round, or the previous rate, would set the pace
-        of the next."""
-        subprocess.run(["ip", "tcp_metrics", "delete", NS_ADDRESS], capture_output=True)
-
-    def down(self) -> None:
-        if self.client:
-            self.client.shutdown(wait=True)
-        if not self.created:
-            return
-        self.forget()
-        # Deleting the namespace destroys the veth inside it and so its peer; each
-        # step on its own, so a half-made link is removed as far as it exists.
-        for args in (["link", "del", self.host_veth], ["netns", "del", self.namespace]):
-            subprocess.run(["ip", *args], capture_output=True)
-
-
-def parse_rate(rate: str) -> int:
-    """Bits per second of a tc rate ("1gbit", "500mbit")."""
-    units = {"kbit": 10**3, "mbit": 10**6, "gbit": 10**9, "bit": 1}
-    for unit, factor in units.items():
-        if rate.lower().endswith(unit) and rate[: -len(unit)].replace(".", "").isdigit():
-            return int(float(rate[: -len(unit)]) * factor)
-    raise argparse.ArgumentTypeError(f"not a rate tc understands here: {rate!r}")
-
-
-def open_link() -> "Link | None":
-    """The link, or None with the reason printed: it needs root and iproute2."""
-    if os.geteuid() != 0:
-        print("--link skipped: it needs root (network namespaces, tc); loopback only")
-        return None
-    if not (shutil.which("ip") and shutil.which("tc")):
-        print("--link skipped: `ip` and `tc` (Debian package iproute2) are missing")
-        return None
-    link = Link()
-    try:
-        link.up()
-    except (subprocess.CalledProcessError, OSError) as error:
-        detail = getattr(error, "stderr", None) or error
-        print(f"--link skipped: could not make the veth pair ({str(detail).strip()})")
-        link.down()
-        return None
-    return link
 
 
 def fetch(host: str, port: int, path: str, cookie: str, repeat: int, size: int) -> float:

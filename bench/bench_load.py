@@ -8,12 +8,23 @@ then runs locust headless six times, loopback only, with no think time (capacity
    first page (2), searches (1) and downloads (4) through the x-accel offload;
 2. ``PortalDownloader``: downloads only, through the check and the offload;
 3. ``StaticBaseline``: the same files as plain nginx static files;
-4. ``WagtailServe``: as many small documents through Wagtail's own serve view;
+4. ``WagtailServe``: as many small documents through Wagtail's own serve view, public
+   and fetched anonymously (the cheapest case: no session, no user, no device);
+   ``WagtailServePrivate``: the same from a collection Wagtail shows to logged-in people
+   only, fetched by the same logged-in people (like for like: a private file);
 5. ``PortalLargeDownloader`` / ``StaticLargeBaseline``: 20 MiB files (``--large-mib``)
    through the check and the offload, and as nginx static files: bytes per second.
 
 Prints requests/s, p50/p95/p99 and errors per request kind and the download ratio.
 ``--users`` and ``--seconds`` change the load (defaults 50 and 60).
+
+``--link RATE`` (repeatable, tc units: ``1gbit``) runs the download pairs (small files,
+and large files, each through the check + offload and as nginx static files) again,
+in the same run, over a rate-limited link instead of loopback: locust inside a
+network namespace, nginx also listening on the veth pair's address, a token bucket
+on the sending end (bench/_link.py; root and iproute2, else it says so and skips).
+On loopback the CPU bounds every download, and the check's CPU is taken from the
+copying of bytes; over a link the wire bounds them, as for a firm's clients.
 """
 
 import argparse
@@ -28,6 +39,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _link import HOST_ADDRESS, NS_ADDRESS, open_link, parse_rate  # noqa: E402
 
 from deploy.stack import Stack  # noqa: E402
 
@@ -45,16 +60,21 @@ def log_everyone_in(stack):
         return list(pool.map(one, stack.seed["emails"]))
 
 
-def run_locust(stack, user_class, users, seconds):
-    prefix = stack.dir / f"locust-{user_class}"
+def run_locust(stack, user_class, users, seconds, link=None):
+    """One locust run of ``user_class``; over ``link`` (in its namespace) if given."""
+    prefix = stack.dir / f"locust-{user_class}{'-link' if link else ''}"
+    host = f"http://{HOST_ADDRESS}:{stack.http_port}" if link else stack.url
     env = {
         **stack.env,
         "CLIENTPORTAL_SEED": json.dumps(stack.seed),
         "CLIENTPORTAL_SESSIONS": json.dumps(stack.sessions),
         "PYTHONPATH": str(ROOT),
     }
+    if link:
+        link.forget()
     subprocess.run(
         [
+            *(link.exec_prefix() if link else []),
             sys.executable,
             "-m",
             "locust",
@@ -69,7 +89,7 @@ def run_locust(stack, user_class, users, seconds):
             "-t",
             f"{seconds}s",
             "--host",
-            stack.url,
+            host,
             "--csv",
             str(prefix),
             "--only-summary",
@@ -94,13 +114,27 @@ def line(name, row):
     )
 
 
+def rate_of(run, name) -> float:
+    return float(run[name]["Requests/s"])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--large-mib", type=int, default=20)
+    parser.add_argument(
+        "--link",
+        action="append",
+        default=[],
+        type=lambda rate: parse_rate(rate) and rate,
+        metavar="RATE",
+        help="also run the download pairs over a veth link limited to RATE (root)",
+    )
     args = parser.parse_args()
-    stack = Stack(login_ip_limit=10_000)
+    link = open_link() if args.link else None
+    stack = Stack(login_ip_limit=10_000, also_listen=(HOST_ADDRESS, NS_ADDRESS) if link else None)
+    over_link = {}
     try:
         stack.start(
             seed_users=args.users,
@@ -108,6 +142,7 @@ def main():
             large=4,
             large_size=args.large_mib * 1024 * 1024,
             public=20,
+            private=20,
         )
         started = time.monotonic()
         stack.sessions = log_everyone_in(stack)
@@ -116,10 +151,24 @@ def main():
         downloads = run_locust(stack, "PortalDownloader", args.users, args.seconds)
         static = run_locust(stack, "StaticBaseline", args.users, args.seconds)
         wagtail = run_locust(stack, "WagtailServe", args.users, args.seconds)
+        private = run_locust(stack, "WagtailServePrivate", args.users, args.seconds)
         large = run_locust(stack, "PortalLargeDownloader", args.users, args.seconds)
         large_static = run_locust(stack, "StaticLargeBaseline", args.users, args.seconds)
+        for rate in args.link if link else []:
+            link.rate(rate)
+            over_link[rate] = {
+                name: run_locust(stack, name, args.users, args.seconds, link)
+                for name in (
+                    "PortalDownloader",
+                    "StaticBaseline",
+                    "PortalLargeDownloader",
+                    "StaticLargeBaseline",
+                )
+            }
     finally:
         stack.stop()
+        if link:
+            link.down()
     print(f"{args.users} users, {args.seconds} s each run, no think time, loopback")
     print(f"{args.users} logins with emailed codes, 4 at a time: {logins:.1f} s")
     print("| request | req/s | p50 ms | p95 ms | p99 ms | errors |")
@@ -133,7 +182,9 @@ def main():
     print(line("downloads only, portal check + x-accel", offloaded))
     print(line("downloads only, nginx static", baseline))
     served = wagtail["download (Wagtail serve view)"]
-    print(line("downloads only, Wagtail's serve view (baseline)", served))
+    print(line("downloads only, Wagtail's serve view, public (baseline)", served))
+    closed = private["download (Wagtail serve view, logged in)"]
+    print(line("downloads only, Wagtail's serve view, logged in (baseline)", closed))
     big = large["large download (x-accel)"]
     big_static = large_static["large download (nginx static)"]
     print(line(f"{args.large_mib} MiB files, portal check + x-accel", big))
@@ -143,13 +194,44 @@ def main():
         return float(row["Requests/s"])
 
     print(f"small downloads, portal / nginx static: {rate(offloaded) / rate(baseline):.2f}x")
-    print(f"small downloads, portal / Wagtail's serve view: {rate(offloaded) / rate(served):.2f}x")
+    public, logged_in = rate(offloaded) / rate(served), rate(offloaded) / rate(closed)
+    print(
+        f"small downloads, portal / Wagtail's serve view: public {public:.2f}x, "
+        f"logged in {logged_in:.2f}x"
+    )
     print(
         f"{args.large_mib} MiB downloads, portal / nginx static: "
         f"{rate(big) * args.large_mib:.0f} / {rate(big_static) * args.large_mib:.0f} MiB/s = "
         f"{rate(big) / rate(big_static):.2f}x"
     )
-    runs = (portal, downloads, static, wagtail, large, large_static)
+    for rate, runs in over_link.items():
+        small, small_static = runs["PortalDownloader"], runs["StaticBaseline"]
+        big, big_static = runs["PortalLargeDownloader"], runs["StaticLargeBaseline"]
+        print(f"over a {rate} link (veth, tbf on the sending end, locust in a namespace):")
+        print(line("downloads only (20 KiB), check + x-accel", small["download (x-accel)"]))
+        print(line("the same files, nginx static", small_static["download (nginx static)"]))
+        print(line(f"{args.large_mib} MiB files, check + x-accel", big["large download (x-accel)"]))
+        print(
+            line(
+                f"{args.large_mib} MiB files, nginx static",
+                big_static["large download (nginx static)"],
+            )
+        )
+        small_ratio = rate_of(small, "download (x-accel)") / rate_of(
+            small_static, "download (nginx static)"
+        )
+        large_ratio = rate_of(big, "large download (x-accel)") / rate_of(
+            big_static, "large download (nginx static)"
+        )
+        print(
+            f"{rate}: small downloads, portal / nginx static {small_ratio:.2f}x; "
+            f"{args.large_mib} MiB downloads "
+            f"{rate_of(big, 'large download (x-accel)') * args.large_mib:.0f} / "
+            f"{rate_of(big_static, 'large download (nginx static)') * args.large_mib:.0f} "
+            f"MiB/s = {large_ratio:.2f}x"
+        )
+    runs = [portal, downloads, static, wagtail, private, large, large_static]
+    runs += [run for by_class in over_link.values() for run in by_class.values()]
     errors = sum(int(r["Aggregated"]["Failure Count"]) for r in runs)
     return 1 if errors else 0
 

@@ -94,3 +94,15 @@ class WagtailServe(_User):
     @task
     def download(self):
         self.client.get(random.choice(SEED["public"]), name="download (Wagtail serve view)")
+
+
+class WagtailServePrivate(_LoggedIn):
+    """Small documents through Wagtail's serve view from a collection restricted to
+    logged-in people, fetched by the same logged-in people: what Wagtail itself costs
+    per file when the file must not be public, the like-for-like small-download baseline."""
+
+    @task
+    def download(self):
+        self.client.get(
+            random.choice(SEED["private"]), name="download (Wagtail serve view, logged in)"
+        )

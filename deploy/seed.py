@@ -36,10 +36,23 @@ def people(client, portal, count, start=0):
     return made
 
 
-def seed(users=1, documents=5, large=0, large_size=20 * 1024 * 1024, public=0):
+def login_collection():
+    """A collection whose documents Wagtail serves to logged-in people only."""
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    collection = Collection.get_first_root_node().add_child(name="Tylko po zalogowaniu")
+    CollectionViewRestriction.objects.create(
+        collection=collection, restriction_type=CollectionViewRestriction.LOGIN
+    )
+    return collection
+
+
+def seed(users=1, documents=5, large=0, large_size=20 * 1024 * 1024, public=0, private=0):
     """``documents`` small files shared onto the portal; ``large`` files of ``large_size``
     shared too (the offload's bytes/s); ``public`` small documents never shared, which
-    Wagtail's own serve view may send to anyone (the load test's Wagtail baseline)."""
+    Wagtail's own serve view may send to anyone (the load test's Wagtail baseline);
+    ``private`` small documents never shared, in a collection that Wagtail shows only to
+    logged-in people (its own way to keep a file private: the like-for-like baseline)."""
     User = get_user_model()
     staff = User.objects.create_superuser(
         "kancelaria@example.com", "kancelaria@example.com", PASSWORD
@@ -67,12 +80,22 @@ def seed(users=1, documents=5, large=0, large_size=20 * 1024 * 1024, public=0):
         )
         for n in range(public)
     ]
+    restricted = login_collection() if private else None
+    closed_docs = [
+        Document.objects.create(
+            title=f"Umowa {n}",
+            file=ContentFile(document_bytes(n), name=f"umowa-{n}.pdf"),
+            collection=restricted,
+        )
+        for n in range(private)
+    ]
     shares = services.share_items(staff, [portal], docs).created
     large_shares = services.share_items(staff, [portal], big).created if big else []
     return {
         "large_shares": [s.pk for s in large_shares],
         "large_files": [d.file.name for d in big],
         "public": [d.url for d in open_docs],
+        "private": [d.url for d in closed_docs],
         "email": emails[0],
         "emails": emails,
         "password": PASSWORD,

@@ -51,7 +51,11 @@ class Stack:
         stuck_after=900,
         login_ip_limit=20,
         verbose=False,
+        also_listen=None,
     ):
+        """``also_listen``: ``(address, peer)``, a second local address nginx listens on
+        (the load test's rate-limited link) and the one client there that may fetch the
+        baseline's static files."""
         self.dir = Path(tempfile.mkdtemp(prefix="clientportal-stack-"))
         # nginx's workers run as another user when started by root: they may traverse
         # this folder and read the files (0644), not list it.
@@ -89,6 +93,9 @@ class Stack:
             "CLIENTPORTAL_GUNICORN_CONTROL": str(self.dir / "run" / "gunicorn.ctl"),
         }
         self.mail_delay = mail_delay
+        self.also_listen = also_listen
+        if also_listen:
+            self.env["CLIENTPORTAL_ALLOWED_HOSTS"] = also_listen[0]
 
     # --- processes -------------------------------------------------------------------
 
@@ -197,6 +204,11 @@ class Stack:
             "MEDIA": self.dir / "media",
         }.items():
             conf = conf.replace(f"@@{key}@@", str(value))
+        if self.also_listen:
+            address, peer = self.also_listen
+            listen = f"listen 127.0.0.1:{self.http_port};"
+            conf = conf.replace(listen, f"{listen}\n        listen {address}:{self.http_port};")
+            conf = conf.replace("allow 127.0.0.1;", f"allow 127.0.0.1;\n            allow {peer};")
         (self.dir / "nginx.conf").write_text(conf)
         self.spawn(
             "nginx",
