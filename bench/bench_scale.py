@@ -199,7 +199,8 @@ def run():
         ("first page", lambda p: ""),
         ("last page", last_query),
         ("search", lambda p: "q=pismo"),
-        ("search, rare", lambda p: "q=-17"),
+        ("search, 1 %", lambda p: "q=-17"),  # 1,111 of 100,000 titles ("…-17", "…-170"…)
+        ("search, rare", lambda p: "q=-54321"),  # one title in 100,000, none in 25
     ):
         t_small = timed(get(small, query(small)), 5)
         t_big = timed(get(big, query(big)), 5)

@@ -107,6 +107,33 @@ def test_invoice_moved_to_another_client_leaves_old_portal(
     assert response.status_code == 404
 
 
+def test_settlement_of_a_moved_invoice_leaves_old_portal_everywhere(
+    client, editor, member, portal_a, client_b
+):
+    """The settlement follows its invoice: once the invoice belongs to another client, the
+    old client's portal neither lists, counts as new, nor serves the settlement."""
+    invoice = InvoiceFactory(client=portal_a.client)
+    document = _share(editor, portal_a, DocumentFactory())
+    settlement = _share(editor, portal_a, SettlementFactory(invoice=invoice))
+    visible = services.visible_shares(member, portal_a)
+    assert set(visible) == {document, settlement}
+    invoice.client = client_b
+    invoice.save()
+    assert list(services.visible_shares(member, portal_a)) == [document]
+    memberships = list(services.accessible_portal_users(_verified(member.user)))
+    assert services.new_share_counts(memberships) == {portal_a.pk: 1}
+    otp_login(client, member.user)
+    response = client.get(f"/portal/p/{portal_a.pk}/file/{settlement.pk}/")
+    assert response.status_code == 404
+    listed = client.get(reverse("wagtail_clientportal:section", args=[portal_a.pk, "invoices"]))
+    assert SettlementFactory._meta.model.objects.get().title not in listed.content.decode()
+
+
+def _verified(user):
+    user.is_verified = lambda: True
+    return user
+
+
 def test_ranged_download_is_audited(client, editor, member, portal_a):
     share = _share(editor, portal_a, DocumentFactory(file=ContentFile(SECRET, name="u.pdf")))
     otp_login(client, member.user)
