@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.test import Client as HttpClient
 from django.urls import reverse
 
 from tests.conftest import otp_login
@@ -67,6 +68,29 @@ def test_activation_shows_the_steps_and_the_account(
     assert "data-backup-codes-print" in html and "<script>" not in html
     assert re.search(r'<input type="checkbox" name="saved" required>', html)
     assert finders.find("wagtail_clientportal/js/backup-codes.js")
+
+
+def test_going_back_to_a_finished_setup_step_is_not_called_expired(
+    ado, portal_a, mailoutbox, django_capture_on_commit_callbacks, client
+):
+    """A reload of the backup codes page (or the back button) after activation: the
+    person is logged in, so they are sent on to the portal, not told to log in again."""
+    link = _activate(ado, portal_a, mailoutbox, django_capture_on_commit_callbacks, client)
+    client.post(link, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    mailoutbox.clear()
+    client.post(reverse("wagtail_clientportal:setup"), {"method": "email"})
+    code = re.search(r"\b(\d{6})\b", mailoutbox[0].body).group(1)
+    client.post(reverse("wagtail_clientportal:setup_verify"), {"token": code})
+    for step in ("setup", "setup_verify"):
+        again = client.get(reverse(f"wagtail_clientportal:{step}"), follow=True)
+        html = again.content.decode()
+        assert again.redirect_chain[0][0] == reverse("wagtail_clientportal:choose")
+        assert "Czas na ten krok minął" not in html
+        assert "Konto jest już skonfigurowane" in html
+    # Someone else's browser with no finished step still hears that it expired.
+    other = HttpClient()
+    expired = other.get(reverse("wagtail_clientportal:setup_verify"), follow=True)
+    assert "Czas na ten krok minął" in expired.content.decode()
 
 
 def test_the_similarity_message_reads_right_in_polish(

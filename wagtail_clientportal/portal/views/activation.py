@@ -21,6 +21,7 @@ from django.views import View
 from ... import conf, services
 from ...services import accounts
 from .. import session
+from ..access import is_verified
 from ..forms import SecondFactorChoiceForm, TokenForm, code_error
 from ..tokens import activation_token_generator
 
@@ -101,6 +102,17 @@ class SetupMixin(View):
 
     def dispatch(self, request, *args, **kwargs):
         self.user = session.load(request, session.PENDING_SETUP)
+        if self.user is None and is_verified(request.user):
+            # The step was finished in this browser (a reload of the backup codes, the
+            # back button): the person is logged in, nothing has expired.
+            messages.info(
+                request,
+                _(
+                    "Your account is already set up. New backup codes can be made on "
+                    "the account page."
+                ),
+            )
+            return redirect("wagtail_clientportal:choose")
         if self.user is None:
             messages.error(request, _("This step has expired. Log in to continue."))
             return redirect("wagtail_clientportal:login")
