@@ -116,6 +116,22 @@ def test_asking_again_while_it_is_built_reuses_the_export(
     assert AuditExport.objects.count() == 2
 
 
+def test_asking_again_with_the_files_is_a_new_export(
+    client, ado, large, django_capture_on_commit_callbacks
+):
+    """A pending export without the delivered files is not what a request with them asks
+    for (and the other way round): each gets its own export and its own task."""
+    url = reverse("clientportal_portals:audit_zip", args=[large.pk])
+    client.force_login(ado)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        plain = client.get(url)
+        with_files = client.get(url + "?files=1")
+        again = client.get(url + "?files=1")
+    assert plain["Location"] != with_files["Location"] == again["Location"]
+    assert len(callbacks) == 2
+    assert sorted(AuditExport.objects.values_list("with_files", flat=True)) == [False, True]
+
+
 def test_only_the_requester_downloads_it(
     client, ado, editor, large, django_capture_on_commit_callbacks
 ):

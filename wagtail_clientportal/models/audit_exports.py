@@ -42,6 +42,9 @@ class AuditExport(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
+    #: The delivered files too (``?files=1``): a repeated request is reused only if it
+    #: asked for the same.
+    with_files = models.BooleanField(_("with the delivered files"), default=False)
     rows_total = models.PositiveBigIntegerField(_("rows"), default=0)
     rows_done = models.PositiveBigIntegerField(_("rows written"), default=0)
     file = models.FileField(

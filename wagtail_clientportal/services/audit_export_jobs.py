@@ -79,8 +79,8 @@ def request_export(actor, target: Portal | Client, *, files: bool = False) -> Au
     """Record the request and enqueue the build after commit; ADO and Administrator only.
 
     ``files`` (the delivered files too) travels with the task and is in the audit log.
-    The same person's export of the same portal or client still queued or running is
-    returned instead: the ZIP's URL is a GET (a link, a reload, a double click), and
+    The same person's export of the same portal or client, with or without the files
+    as asked now, still queued or running is returned instead: the ZIP's URL is a GET (a link, a reload, a double click), and
     each request would otherwise queue another full build and another email. Only one
     asked for within ``REUSE_WINDOW``: a worker killed mid-build leaves its row
     "running", which must not refuse the person a new export for ever.
@@ -92,6 +92,7 @@ def request_export(actor, target: Portal | Client, *, files: bool = False) -> Au
         requested_by=actor,
         scope=scope,
         object_id=target.pk,
+        with_files=files,
         status__in=[AuditExport.Status.QUEUED, AuditExport.Status.RUNNING],
         created_at__gt=timezone.now() - REUSE_WINDOW,
     ).first()
@@ -103,6 +104,7 @@ def request_export(actor, target: Portal | Client, *, files: bool = False) -> Au
         scope=scope,
         object_id=target.pk,
         object_name=target.name,
+        with_files=files,
         rows_total=count_rows(scopes_of(target)),
     )
     audit_exported(actor, target, "task", export_id=export.pk, files=files)
