@@ -80,8 +80,9 @@ def request_export(actor, target: Portal | Client, *, files: bool = False) -> Au
 
     ``files`` (the delivered files too) travels with the task and is in the audit log.
     The same person's export of the same portal or client, with or without the files
-    as asked now, still queued or running is returned instead: the ZIP's URL is a GET (a link, a reload, a double click), and
-    each request would otherwise queue another full build and another email. Only one
+    as asked now, still queued or running is returned instead: the ZIP's URL is a GET
+    (a link, a reload, a double click), and each request would otherwise queue another
+    full build and another email. Only one
     asked for within ``REUSE_WINDOW``: a worker killed mid-build leaves its row
     "running", which must not refuse the person a new export for ever.
     """
