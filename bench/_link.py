@@ -104,7 +104,9 @@ def parse_rate(rate: str) -> int:
     units = {"kbit": 10**3, "mbit": 10**6, "gbit": 10**9, "bit": 1}
     for unit, factor in units.items():
         if rate.lower().endswith(unit) and rate[: -len(unit)].replace(".", "").isdigit():
-            return int(float(rate[: -len(unit)]) * factor)
+            bits = int(float(rate[: -len(unit)]) * factor)
+            if bits > 0:
+                return bits
     raise argparse.ArgumentTypeError(f"not a rate tc understands here: {rate!r}")
 
 

@@ -31,6 +31,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -132,7 +133,18 @@ def main():
         help="also run the download pairs over a veth link limited to RATE (root)",
     )
     args = parser.parse_args()
+    # SIGTERM (kill, timeout) unwinds like Ctrl-C: the finally blocks stop the stack and
+    # remove the link's namespace and veth pair.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     link = open_link() if args.link else None
+    try:
+        return measure(args, link)
+    finally:
+        if link:
+            link.down()
+
+
+def measure(args, link):
     stack = Stack(login_ip_limit=10_000, also_listen=(HOST_ADDRESS, NS_ADDRESS) if link else None)
     over_link = {}
     try:
@@ -167,8 +179,6 @@ def main():
             }
     finally:
         stack.stop()
-        if link:
-            link.down()
     print(f"{args.users} users, {args.seconds} s each run, no think time, loopback")
     print(f"{args.users} logins with emailed codes, 4 at a time: {logins:.1f} s")
     print("| request | req/s | p50 ms | p95 ms | p99 ms | errors |")
