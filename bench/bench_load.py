@@ -15,7 +15,10 @@ then runs locust headless six times, loopback only, with no think time (capacity
 5. ``PortalLargeDownloader`` / ``StaticLargeBaseline``: 20 MiB files (``--large-mib``)
    through the check and the offload, and as nginx static files: bytes per second.
 
-Prints requests/s, p50/p95/p99 and errors per request kind and the download ratio.
+Prints requests/s, p50/p95/p99 and errors per request kind and the download ratio, and
+the servers' CPU per request of the small-download runs (gunicorn, PostgreSQL, nginx,
+Redis, read from /proc around each run): on two shared cores, CPU per request is what
+bounds requests per second, and it says which server spends it.
 ``--users`` and ``--seconds`` change the load (defaults 50 and 60).
 
 ``--link RATE`` (repeatable, tc units: ``1gbit``) runs the download pairs (small files,
@@ -61,8 +64,37 @@ def log_everyone_in(stack):
         return list(pool.map(one, stack.seed["emails"]))
 
 
+SERVERS = ("gunicorn", "postgres", "nginx", "redis")
+
+
+def server_cpu() -> dict[str, float]:
+    """CPU seconds used so far by each server of the stack (by command line), from /proc.
+
+    A process's own time plus its reaped children's (``cutime``/``cstime``): when
+    gunicorn recycles a worker (``max_requests``) or PostgreSQL ends a backend, the CPU
+    moves to the parent's count, so the difference of two readings stays right. Every
+    PostgreSQL on the machine is counted: nothing else uses it during the run."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(SERVERS, 0.0)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        server = next((name for name in SERVERS if name in command), None)
+        if server and "locust" not in command:
+            totals[server] += sum(int(value) for value in fields[11:15]) / tick
+    return totals
+
+
 def run_locust(stack, user_class, users, seconds, link=None):
-    """One locust run of ``user_class``; over ``link`` (in its namespace) if given."""
+    """One locust run of ``user_class``; over ``link`` (in its namespace) if given.
+
+    The stats row of each request kind, and under ``"cpu"`` the servers' CPU seconds
+    used during the run (``server_cpu``)."""
     prefix = stack.dir / f"locust-{user_class}{'-link' if link else ''}"
     host = f"http://{HOST_ADDRESS}:{stack.http_port}" if link else stack.url
     env = {
@@ -73,6 +105,7 @@ def run_locust(stack, user_class, users, seconds, link=None):
     }
     if link:
         link.forget()
+    before = server_cpu()
     subprocess.run(
         [
             *(link.exec_prefix() if link else []),
@@ -104,8 +137,18 @@ def run_locust(stack, user_class, users, seconds, link=None):
         check=False,
         stdout=subprocess.DEVNULL,
     )
+    after = server_cpu()
     with open(f"{prefix}_stats.csv") as f:
-        return {row["Name"]: row for row in csv.DictReader(f)}
+        rows = {row["Name"]: row for row in csv.DictReader(f)}
+    rows["cpu"] = {name: after[name] - before[name] for name in SERVERS}
+    return rows
+
+
+def cpu_line(name, run, row) -> str:
+    """CPU milliseconds per request of each server (the run holds one request kind)."""
+    per = 1000 / max(1, int(row["Request Count"]))
+    each = [f"{run['cpu'][server] * per:.2f}" for server in SERVERS]
+    return f"| {name} | {sum(run['cpu'].values()) * per:.2f} | " + " | ".join(each) + " |"
 
 
 def line(name, row):
@@ -184,7 +227,7 @@ def measure(args, link):
     print("| request | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, row in portal.items():
-        if name != "Aggregated":
+        if name not in ("Aggregated", "cpu"):
             print(line(name, row))
     print(line("portal run, all", portal["Aggregated"]))
     offloaded = downloads["download (x-accel)"]
@@ -202,6 +245,14 @@ def measure(args, link):
 
     def rate(row):
         return float(row["Requests/s"])
+
+    print("Server CPU per request (ms), downloads only, loopback:")
+    print("| run | all | " + " | ".join(SERVERS) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in SERVERS) + " |")
+    print(cpu_line("portal check + x-accel", downloads, offloaded))
+    print(cpu_line("Wagtail's serve view, logged in", private, closed))
+    print(cpu_line("Wagtail's serve view, public", wagtail, served))
+    print(cpu_line("nginx static", static, baseline))
 
     print(f"small downloads, portal / nginx static: {rate(offloaded) / rate(baseline):.2f}x")
     public, logged_in = rate(offloaded) / rate(served), rate(offloaded) / rate(closed)
