@@ -110,6 +110,18 @@ def parse_rate(rate: str) -> int:
     raise argparse.ArgumentTypeError(f"not a rate tc understands here: {rate!r}")
 
 
+def add_link_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--link RATE``, repeatable, checked by ``parse_rate``: the benches' one spelling."""
+    parser.add_argument(
+        "--link",
+        action="append",
+        default=[],
+        type=lambda rate: parse_rate(rate) and rate,
+        metavar="RATE",
+        help=help,
+    )
+
+
 def open_link() -> "Link | None":
     """The link, or None with the reason printed: it needs root and iproute2."""
     if os.geteuid() != 0:

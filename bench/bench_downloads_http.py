@@ -60,7 +60,7 @@ os.environ["CLIENTPORTAL_TEST_MEDIA"] = ENV["CLIENTPORTAL_TEST_MEDIA"]
 sys.path.insert(0, str(ROOT))
 
 import django  # noqa: E402
-from _link import HOST_ADDRESS, Link, open_link, parse_rate  # noqa: E402
+from _link import HOST_ADDRESS, Link, add_link_argument, open_link  # noqa: E402
 
 django.setup()
 
@@ -147,13 +147,8 @@ def download(host: str, port: int, path: str, cookie: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--link",
-        action="append",
-        default=[],
-        type=lambda rate: parse_rate(rate) and rate,
-        metavar="RATE",
-        help="also measure over a veth link limited to RATE (tc units, e.g. 1gbit); root",
+    add_link_argument(
+        parser, "also measure over a veth link limited to RATE (tc units, e.g. 1gbit); root"
     )
     rates = parser.parse_args().link
     # SIGTERM unwinds like Ctrl-C, so the finally blocks remove the link and servers.

@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _link import HOST_ADDRESS, NS_ADDRESS, open_link, parse_rate  # noqa: E402
+from _link import HOST_ADDRESS, NS_ADDRESS, add_link_argument, open_link  # noqa: E402
 
 from deploy.stack import Stack  # noqa: E402
 
@@ -167,14 +167,7 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--large-mib", type=int, default=20)
-    parser.add_argument(
-        "--link",
-        action="append",
-        default=[],
-        type=lambda rate: parse_rate(rate) and rate,
-        metavar="RATE",
-        help="also run the download pairs over a veth link limited to RATE (root)",
-    )
+    add_link_argument(parser, "also run the download pairs over a veth link limited to RATE (root)")
     args = parser.parse_args()
     # SIGTERM (kill, timeout) unwinds like Ctrl-C: the finally blocks stop the stack and
     # remove the link's namespace and veth pair.
