@@ -453,5 +453,9 @@ def test_setup_steps_need_the_activation_session(client, member):
     # Without the half-finished activation in the session, no device can be enrolled.
     for url in ("/portal/setup/", "/portal/setup/verify/"):
         assert client.post(url, {"method": "totp", "token": "123456"})["Location"] == "/portal/"
-    otp_login(client, member.user)  # even a verified user cannot jump into it
-    assert client.post("/portal/setup/", {"method": "totp"})["Location"] == "/portal/"
+    otp_login(client, member.user)  # even a verified user cannot jump into it:
+    devices = TOTPDevice.objects.filter(user=member.user).count()
+    response = client.post("/portal/setup/", {"method": "totp"})
+    # sent on to the portal (the setup is finished), and no device was started
+    assert response["Location"] == reverse("wagtail_clientportal:choose")
+    assert TOTPDevice.objects.filter(user=member.user).count() == devices
