@@ -158,8 +158,8 @@ def line(name, row):
     )
 
 
-def rate_of(run, name) -> float:
-    return float(run[name]["Requests/s"])
+def rate(row) -> float:
+    return float(row["Requests/s"])
 
 
 def main():
@@ -202,9 +202,9 @@ def measure(args, link):
         private = run_locust(stack, "WagtailServePrivate", args.users, args.seconds)
         large = run_locust(stack, "PortalLargeDownloader", args.users, args.seconds)
         large_static = run_locust(stack, "StaticLargeBaseline", args.users, args.seconds)
-        for rate in args.link if link else []:
-            link.rate(rate)
-            over_link[rate] = {
+        for link_rate in args.link if link else []:
+            link.rate(link_rate)
+            over_link[link_rate] = {
                 name: run_locust(stack, name, args.users, args.seconds, link)
                 for name in (
                     "PortalDownloader",
@@ -236,9 +236,6 @@ def measure(args, link):
     print(line(f"{args.large_mib} MiB files, portal check + x-accel", big))
     print(line(f"{args.large_mib} MiB files, nginx static (baseline)", big_static))
 
-    def rate(row):
-        return float(row["Requests/s"])
-
     print("Server CPU per request (ms), downloads only, loopback:")
     print("| run | all | " + " | ".join(SERVERS) + " |")
     print("| --- | --- | " + " | ".join("---" for _ in SERVERS) + " |")
@@ -258,31 +255,21 @@ def measure(args, link):
         f"{rate(big) * args.large_mib:.0f} / {rate(big_static) * args.large_mib:.0f} MiB/s = "
         f"{rate(big) / rate(big_static):.2f}x"
     )
-    for rate, runs in over_link.items():
-        small, small_static = runs["PortalDownloader"], runs["StaticBaseline"]
-        big, big_static = runs["PortalLargeDownloader"], runs["StaticLargeBaseline"]
-        print(f"over a {rate} link (veth, tbf on the sending end, locust in a namespace):")
-        print(line("downloads only (20 KiB), check + x-accel", small["download (x-accel)"]))
-        print(line("the same files, nginx static", small_static["download (nginx static)"]))
-        print(line(f"{args.large_mib} MiB files, check + x-accel", big["large download (x-accel)"]))
+    for link_rate, runs in over_link.items():
+        small = runs["PortalDownloader"]["download (x-accel)"]
+        small_static = runs["StaticBaseline"]["download (nginx static)"]
+        big = runs["PortalLargeDownloader"]["large download (x-accel)"]
+        big_static = runs["StaticLargeBaseline"]["large download (nginx static)"]
+        print(f"over a {link_rate} link (veth, tbf on the sending end, locust in a namespace):")
+        print(line("downloads only (20 KiB), check + x-accel", small))
+        print(line("the same files, nginx static", small_static))
+        print(line(f"{args.large_mib} MiB files, check + x-accel", big))
+        print(line(f"{args.large_mib} MiB files, nginx static", big_static))
         print(
-            line(
-                f"{args.large_mib} MiB files, nginx static",
-                big_static["large download (nginx static)"],
-            )
-        )
-        small_ratio = rate_of(small, "download (x-accel)") / rate_of(
-            small_static, "download (nginx static)"
-        )
-        large_ratio = rate_of(big, "large download (x-accel)") / rate_of(
-            big_static, "large download (nginx static)"
-        )
-        print(
-            f"{rate}: small downloads, portal / nginx static {small_ratio:.2f}x; "
-            f"{args.large_mib} MiB downloads "
-            f"{rate_of(big, 'large download (x-accel)') * args.large_mib:.0f} / "
-            f"{rate_of(big_static, 'large download (nginx static)') * args.large_mib:.0f} "
-            f"MiB/s = {large_ratio:.2f}x"
+            f"{link_rate}: small downloads, portal / nginx static "
+            f"{rate(small) / rate(small_static):.2f}x; {args.large_mib} MiB downloads "
+            f"{rate(big) * args.large_mib:.0f} / {rate(big_static) * args.large_mib:.0f} "
+            f"MiB/s = {rate(big) / rate(big_static):.2f}x"
         )
     runs = [portal, downloads, static, wagtail, private, large, large_static]
     runs += [run for by_class in over_link.values() for run in by_class.values()]

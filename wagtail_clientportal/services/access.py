@@ -147,8 +147,8 @@ def own_items(client_id) -> Q:
     The client's invoices and settlements are subqueries, not joins of those tables to
     every share: with the joins, PostgreSQL hashed the whole invoice table for a portal
     search of 100,000 shares, and every share query compiled three more joins."""
-    if isinstance(client_id, F):
-        client_id = OuterRef(client_id.name)
+    if isinstance(client_id, F) and not isinstance(client_id, OuterRef):
+        client_id = OuterRef(client_id.name)  # the share's own column, one query out
     invoices = Invoice.objects.filter(client_id=client_id).order_by().values("pk")
     settlements = Settlement.objects.filter(invoice__client_id=client_id).order_by().values("pk")
     condition = Q(invoice__isnull=True, settlement__isnull=True)

@@ -82,9 +82,9 @@ def request_export(actor, target: Portal | Client, *, files: bool = False) -> Au
     The same person's export of the same portal or client, with or without the files
     as asked now, still queued or running is returned instead: the ZIP's URL is a GET
     (a link, a reload, a double click), and each request would otherwise queue another
-    full build and another email. Only one
-    asked for within ``REUSE_WINDOW``: a worker killed mid-build leaves its row
-    "running", which must not refuse the person a new export for ever.
+    full build and another email. Only one asked for within ``REUSE_WINDOW``: a worker
+    killed mid-build leaves its row "running", which must not refuse the person a new
+    export for ever.
     """
     require(actor, MANAGE_PORTALS)
     is_client = isinstance(target, Client)
