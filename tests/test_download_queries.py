@@ -18,8 +18,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
 DATA = bytes(range(256)) * 400
 
-# Session, user, OTP device (middleware); portal; membership with its assignment; the share.
-READS = 6
+# Session, user, OTP device (middleware); the assignment with its portal and membership
+# (services.enter_portal); the share with its item (services.share_to_send).
+READS = 5
 # The delivery record: the chain's last row and the insert, inside a savepoint in tests
 # (two statements), plus the portal row's lock where the backend has SELECT ... FOR UPDATE.
 DELIVERY = 4 + (1 if connection.features.has_select_for_update else 0)

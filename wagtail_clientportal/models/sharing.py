@@ -40,14 +40,18 @@ def search_text_of(item) -> str:
     return " ".join(p for p in kind.search_parts(item) if p).lower()
 
 
+def active_condition(now) -> Q:
+    """Not revoked and not past its expiry at ``now``: what a portal may show then.
+
+    A share whose portal was deleted is history only, never active."""
+    not_expired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    return Q(revoked_at__isnull=True, portal__isnull=False) & not_expired
+
+
 class ShareQuerySet(models.QuerySet):
     def active(self, now=None):
         """Not revoked and not past its expiry: what a portal may show right now."""
-        now = now or timezone.now()
-        # A share whose portal was deleted is history only, never active.
-        return self.filter(revoked_at__isnull=True, portal__isnull=False).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-        )
+        return self.filter(active_condition(now or timezone.now()))
 
     def matching(self, q: str):
         """Shares whose item matches the search ``q`` (case-insensitive substring).

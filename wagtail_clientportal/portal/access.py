@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views import View
 
 from .. import services
-from ..models import Portal
 from ..services import access as access_codes
 
 NEEDS_LOGIN = {access_codes.NOT_AUTHENTICATED, access_codes.NOT_VERIFIED}
-HIDDEN = {access_codes.NOT_A_PORTAL_USER, access_codes.NOT_ASSIGNED}
+HIDDEN = {access_codes.NOT_A_PORTAL_USER, access_codes.NOT_ASSIGNED, access_codes.NO_SUCH_PORTAL}
 
 
 def is_verified(user) -> bool:
@@ -51,18 +51,22 @@ class PortalAccessMixin(View):
     portal_related = ("client", "client__contact_person")
 
     def dispatch(self, request, *args, **kwargs):
-        if not is_verified(request.user):
-            return login_redirect(request)
-        self.portal = get_object_or_404(
-            Portal.objects.select_related(*self.portal_related), pk=kwargs["portal_id"]
+        decision = services.enter_portal(
+            request.user, kwargs["portal_id"], related=self.portal_related
         )
-        decision = services.check_portal_access(request.user, self.portal)
         if decision.reason in NEEDS_LOGIN:
             return login_redirect(request)
         if decision.reason in HIDDEN:
             raise Http404
+        self.portal = decision.portal
         if not decision:
             return no_access(request, decision.reason, self.portal.client)
+        self.decision = decision
         self.portal_user = decision.portal_user
-        self.shares = services.shares_of(decision)
         return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def shares(self):
+        """The portal's active shares (``services.shares_of``); built when a view asks:
+        a download reads its one share with ``services.share_to_send`` instead."""
+        return services.shares_of(self.decision)

@@ -16,8 +16,10 @@ from .access import (
     AccessDecision,
     accessible_portal_users,
     check_portal_access,
+    enter_portal,
     new_share_counts,
     record_access,
+    share_to_send,
     shares_of,
     visible_shares,
 )
@@ -62,6 +64,7 @@ __all__ = [
     "block_portal_user",
     "block_portal_users",
     "check_portal_access",
+    "enter_portal",
     "new_share_counts",
     "create_portal",
     "create_portal_user",
@@ -82,6 +85,7 @@ __all__ = [
     "unblock_portal_user",
     "unblock_portal_users",
     "update_portal_user",
+    "share_to_send",
     "shares_of",
     "visible_shares",
 ]

@@ -8,7 +8,6 @@ import re
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
@@ -133,15 +132,9 @@ class DownloadView(PortalAccessMixin):
         cache.set(self._recent_key(share), 1, timeout=window)
 
     def get(self, request, portal_id, share_id):
-        # The item's row only: the share is filtered on this portal, loaded (with its
-        # client) and checked a moment ago, so its row is not joined again.
-        share = get_object_or_404(
-            self.shares.select_related(None).select_related(
-                "document", "document_version", "invoice", "settlement", "settlement__invoice"
-            ),
-            pk=share_id,
-        )
-        share.portal = self.portal
+        share = services.share_to_send(self.decision, share_id)
+        if share is None:
+            raise Http404
         field_file = listing.file_of(share)
         if not field_file:
             raise Http404
