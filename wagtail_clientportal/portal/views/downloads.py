@@ -95,14 +95,17 @@ def parse_range(header: str, size: int):
     return start, min(end, size - 1)
 
 
-def _secure(response, filename: str, inline: bool):
+def _secure(response, filename: str, inline: bool, *, sends_bytes: bool = True):
+    """The download's headers. ``sends_bytes=False``: a hand-off (``serving.offload``),
+    whose sender (nginx, Apache, S3) says itself that it serves ranges."""
     response["Content-Disposition"] = content_disposition_header(not inline, filename)
     # Cache-Control (never stored) is set for every portal response by ``guard``.
     response["X-Content-Type-Options"] = "nosniff"
     # As Wagtail's own serve view: nothing in the file may load or run anything.
     response["Content-Security-Policy"] = "default-src 'none'"
     response["Referrer-Policy"] = "no-referrer"
-    response["Accept-Ranges"] = "bytes"
+    if sends_bytes:
+        response["Accept-Ranges"] = "bytes"
     return response
 
 
@@ -172,7 +175,7 @@ class DownloadView(PortalAccessMixin):
         if handed_off is not None:
             if action:
                 self._remember(share)
-            return _secure(handed_off, filename, inline)
+            return _secure(handed_off, filename, inline, sends_bytes=False)
         if action:
             self._record(share, action, request)
         try:
