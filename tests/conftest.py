@@ -145,6 +145,15 @@ def clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _forget_share_kinds():
+    """Share ids come back after a test's rollback: a remembered kind of an earlier
+    test's share would cost a query-count test one lazy load."""
+    from wagtail_clientportal.services import access
+
+    access._share_kinds.clear()
+
+
+@pytest.fixture(autouse=True)
 def _sqlite_parameter_limit(request):
     """Query-count bounds hold for SQLite's real limit of parameters per statement.
 

@@ -9,7 +9,6 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.utils import timezone
 
 from tests.conftest import verified
@@ -157,10 +156,12 @@ def test_the_cached_kind_joins_only_that_item_and_a_wrong_one_still_loads_right(
         assert services.share_to_send(entered, share.pk).settlement.invoice == invoice
     with django_assert_num_queries(1):  # only the settlement and its invoice joined
         assert services.share_to_send(entered, share.pk).settlement.invoice == invoice
-    # The cache says nothing about access: a wrong kind costs queries, never the answer.
-    cache.set(f"wagtail_clientportal:share-kind:{share.pk}", "document")
+    # The remembered kind says nothing about access: a wrong one costs queries, never the
+    # answer.
+    access._share_kinds[share.pk] = "document"
     sent = services.share_to_send(entered, share.pk)
     assert sent == share and sent.settlement.invoice == invoice
+    assert access._share_kinds[share.pk] == "settlement"  # corrected by the row
     invoice.client = PortalUserFactory().client
     invoice.save()
     assert services.share_to_send(entered, share.pk) is None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -174,8 +173,12 @@ def shares_of(decision: AccessDecision, *, now=None) -> QuerySet[Share]:
     return _active_shares(decision.portal, now or timezone.now())
 
 
-#: How long the cache keeps a share's kind for ``share_to_send`` (it never changes).
-SHARE_KIND_CACHE_SECONDS = 24 * 60 * 60
+#: Share id -> its kind, for ``share_to_send``: a share's kind never changes and ids are
+#: never reused, so each process remembers it (bounded; emptied when full; corrected
+#: when a row says otherwise, as after a test's rollback reuses an id). It decides only
+#: which item table is joined, never whether the share is sent.
+_share_kinds: dict[int, str] = {}
+_SHARE_KINDS_MAX = 50_000
 
 
 def share_to_send(decision: AccessDecision, share_id: int, *, now=None) -> Share | None:
@@ -184,16 +187,16 @@ def share_to_send(decision: AccessDecision, share_id: int, *, now=None) -> Share
 
     A download reads one share, so the client's own items (``own_items``) are checked on
     the loaded invoice or settlement instead of as subqueries, and only the share's own
-    kind of item is joined: a share's kind never changes, so the cache remembers it
-    (nothing of rule 9 is cached: the row is read and checked now). Building, compiling
+    kind of item is joined: a share's kind never changes, so the process remembers it
+    (nothing of rule 9 is remembered: the row is read and checked now; a cache server
+    would cost a round trip of its own). Building, compiling
     and reading the listing's queryset, with every kind's item joined (80 columns), cost
     a download more CPU than its SQL did (bench_download_cpu).
     """
     if not decision or decision.portal is None:
         return None
     portal = decision.portal
-    key = f"wagtail_clientportal:share-kind:{share_id}"
-    kind = share_kinds.KINDS.get(cache.get(key))
+    kind = share_kinds.KINDS.get(_share_kinds.get(share_id))
     share = next(
         iter(
             Share.objects.order_by()
@@ -204,8 +207,10 @@ def share_to_send(decision: AccessDecision, share_id: int, *, now=None) -> Share
     )
     if share is None or not owns_item(share, portal.client_id):
         return None
-    if kind is None:
-        cache.set(key, share.kind, timeout=SHARE_KIND_CACHE_SECONDS)
+    if kind is None or kind.name != share.kind:
+        if len(_share_kinds) >= _SHARE_KINDS_MAX:
+            _share_kinds.clear()
+        _share_kinds[share.pk] = share.kind
     share.portal = portal
     return share
 
