@@ -51,12 +51,18 @@ def test_portal_pages_show_the_firm_and_the_clients_contact_person(
     assert 'href="tel:+48221234567"' in footer
 
 
-def test_refusal_pages_show_the_contact_too(client, member, portal_a, firm_contact, lawyer):
+def test_refusal_pages_show_the_contact_too(
+    client, editor, member, portal_a, firm_contact, lawyer
+):
+    [share] = services.share_items(editor, [portal_a], [DocumentFactory()]).created
     PortalUser.objects.filter(pk=member.pk).update(is_blocked=True)
     otp_login(client, member.user)
     response = client.get(reverse("wagtail_clientportal:section", args=[portal_a.pk, "documents"]))
     assert response.status_code == 403
     assert PHONE in _text(response) and "Anna Nowak" in _text(response)
+    # A download loads the contact person only for its refusal page.
+    response = client.get(reverse("wagtail_clientportal:download", args=[portal_a.pk, share.pk]))
+    assert response.status_code == 403 and "Anna Nowak" in _text(response)
     # Anonymous pages (the login page) give the firm's own contact.
     assert PHONE in _text(client.get(reverse("wagtail_clientportal:login")))
 

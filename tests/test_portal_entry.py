@@ -43,28 +43,42 @@ def _block_and_unassign(member, ado):
     _unassign(member, ado)
 
 
+def _expires_today(member, ado):
+    services.set_access_expiry(ado, member, timezone.localdate())
+
+
 CHANGES = {
-    "allowed": lambda member, ado: None,
-    "blocked": lambda member, ado: services.block_portal_user(ado, member),
-    "expired": lambda member, ado: services.set_access_expiry(
-        ado, member, timezone.localdate() - datetime.timedelta(days=1)
+    "allowed": (lambda member, ado: None, None),
+    "expires today": (_expires_today, None),  # the last day is included
+    "blocked": (lambda member, ado: services.block_portal_user(ado, member), access.BLOCKED),
+    "expired": (
+        lambda member, ado: services.set_access_expiry(
+            ado, member, timezone.localdate() - datetime.timedelta(days=1)
+        ),
+        access.EXPIRED,
     ),
-    "not activated": _unactivate,
-    "unassigned": _unassign,
+    "not activated": (_unactivate, access.NOT_ACTIVATED),
+    "unassigned": (_unassign, access.NOT_ASSIGNED),
     # Refused for being blocked, not hidden for being unassigned: the order of rule 9.
-    "blocked and unassigned": _block_and_unassign,
+    "blocked and unassigned": (_block_and_unassign, access.BLOCKED),
 }
+HIDDEN = {access.NOT_A_PORTAL_USER, access.NOT_ASSIGNED}
 
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_enter_portal_decides_as_check_portal_access(member, portal_a, ado, change):
-    CHANGES[change](member, ado)
+    make_change, reason = CHANGES[change]
+    make_change(member, ado)
     user = verified(PortalUser.objects.get(pk=member.pk).user)
-    expected = services.check_portal_access(user, portal_a)
     decision = services.enter_portal(user, portal_a.pk)
-    assert decision.reason == expected.reason
-    assert decision.portal == portal_a and decision.portal_user == member
-    assert bool(decision) is bool(expected) is (change == "allowed")
+    assert decision.reason == reason == services.check_portal_access(user, portal_a).reason
+    assert bool(decision) is (reason is None)
+    if reason in HIDDEN:  # a 404: nothing of the portal travels with the answer
+        assert decision.portal is None and decision.portal_user is None
+    else:  # allowed, or a 403 page that shows the client's contact
+        assert decision.portal == portal_a and decision.portal_user == member
+    if reason:
+        assert not services.shares_of(decision).exists()
 
 
 def test_enter_portal_refuses_who_check_portal_access_refuses(
@@ -89,14 +103,22 @@ def test_a_deleted_or_unknown_portal_is_no_such_portal(member, portal_a, portal_
     assert decision.reason == access.NO_SUCH_PORTAL and decision.portal is None
 
 
-def test_an_assignment_to_another_clients_portal_opens_nothing(member, portal_b):
+def test_an_assignment_to_another_clients_portal_opens_nothing(member, portal_b, ado):
     """The same-client rule is checked on save; a row written around it still opens
-    nothing (the fallback asks the membership of the portal's own client)."""
+    nothing: only the membership of the portal's own client counts, whichever it is."""
     from wagtail_clientportal.models import PortalAssignment
 
     PortalAssignment.objects.bulk_create([PortalAssignment(portal_user=member, portal=portal_b)])
-    decision = services.enter_portal(verified(member.user), portal_b.pk)
-    assert decision.reason == access.NOT_A_PORTAL_USER
+    user = verified(member.user)
+    assert services.enter_portal(user, portal_b.pk).reason == access.NOT_A_PORTAL_USER
+    # The same login is also a person of portal_b's client: that membership decides.
+    at_b = PortalUserFactory(client=portal_b.client, user=member.user, portals=[])
+    assert services.enter_portal(user, portal_b.pk).reason == access.NOT_ASSIGNED
+    services.assign_portals(ado, at_b, [portal_b])
+    decision = services.enter_portal(user, portal_b.pk)
+    assert decision and decision.portal_user == at_b
+    services.block_portal_user(ado, at_b)
+    assert services.enter_portal(user, portal_b.pk).reason == access.BLOCKED
 
 
 def test_entering_is_one_query(member, portal_a, django_assert_num_queries):
@@ -165,3 +187,20 @@ def test_the_cached_kind_joins_only_that_item_and_a_wrong_one_still_loads_right(
     invoice.client = PortalUserFactory().client
     invoice.save()
     assert services.share_to_send(entered, share.pk) is None
+
+
+def test_a_remembered_invoice_moved_away_or_a_deleted_portal_sends_nothing(
+    editor, member, entered, portal_a, client_b, ado
+):
+    invoice = InvoiceFactory(client=portal_a.client)
+    share = _share(editor, portal_a, invoice)
+    assert services.share_to_send(entered, share.pk) == share  # its kind is remembered now
+    assert access._share_kinds[share.pk] == "invoice"
+    invoice.client = client_b
+    invoice.save()
+    assert services.share_to_send(entered, share.pk) is None
+    document = _share(editor, portal_a, DocumentFactory())
+    assert services.share_to_send(entered, document.pk) == document
+    services.delete_portal(ado, portal_a)
+    # A decision made before the deletion, as in a request racing it: the row has no portal.
+    assert services.share_to_send(entered, document.pk) is None

@@ -202,3 +202,21 @@ def test_portal_users_never_open_the_wagtail_admin(client, member):
     otp_login(client, member.user)
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_shared_mark_is_asked_before_any_permission_lookup(client, member):
+    """Wagtail's view runs the package's hook on every document it serves: a document
+    never shared costs it one query, whoever asks (no permission lookup)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from wagtail.documents import get_document_model
+
+    unshared = get_document_model().objects.create(
+        title="Publiczny", file=ContentFile(b"public", name="public.pdf")
+    )
+    otp_login(client, member.user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(unshared.url)
+    assert response.status_code == 200
+    hook = [q["sql"] for q in queries if "permission" in q["sql"].lower()]
+    assert hook == [], hook

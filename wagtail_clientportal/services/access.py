@@ -115,11 +115,12 @@ def enter_portal(user, portal_id: int, *, related=("client",), today=None) -> Ac
     if not is_verified(user):
         return AccessDecision(None, NOT_VERIFIED)
     paths = ["portal_user", "portal", *(f"portal__{path}" for path in related)]
+    # The membership of the portal's own client (a person has one per client).
     assignments = PortalAssignment.objects.select_related(*paths).filter(
-        portal_id=portal_id, portal_user__user=user
+        portal_id=portal_id, portal_user__user=user, portal_user__client=F("portal__client")
     )
     assignment = next(iter(assignments.order_by()[:1]), None)
-    if assignment is not None and assignment.portal_user.client_id == assignment.portal.client_id:
+    if assignment is not None:
         assignment.portal_user.is_assigned = True
         portal = assignment.portal
         decision = _decide(user, assignment.portal_user, portal, today)
@@ -128,6 +129,9 @@ def enter_portal(user, portal_id: int, *, related=("client",), today=None) -> Ac
         if portal is None:
             return AccessDecision(None, NO_SUCH_PORTAL)
         decision = check_portal_access(user, portal, today=today)
+    if decision.reason in (NOT_A_PORTAL_USER, NOT_ASSIGNED):
+        # Hidden (404): nothing of another client's portal travels with the answer.
+        return AccessDecision(None, decision.reason)
     # A refusal names the portal too: its page shows the client's contact person.
     return AccessDecision(decision.portal_user, decision.reason, portal=portal)
 
@@ -239,12 +243,10 @@ def own_items(client_id) -> Q:
 
 
 def owns_item(share: Share, client_id: int) -> bool:
-    """``own_items`` for one share whose invoice or settlement (and its invoice) is loaded."""
-    if share.invoice_id is not None:
-        return share.invoice.client_id == client_id
-    if share.settlement_id is not None:
-        return share.settlement.invoice.client_id == client_id
-    return True
+    """``own_items`` for one loaded share: its item belongs to no one (documents) or to
+    ``client_id`` (each kind says whose it is: ``ShareKind.owner_client_id``)."""
+    owner = share_kinds.of_share(share).owner_client_id(share.target)
+    return owner is None or owner == client_id
 
 
 def new_share_counts(memberships, *, now=None) -> dict[int, int]:
