@@ -18,7 +18,9 @@ then runs locust headless six times, loopback only, with no think time (capacity
 Prints requests/s, p50/p95/p99 and errors per request kind and the download ratio, and
 the servers' CPU per request of the small-download runs (gunicorn, PostgreSQL, nginx,
 Redis, read from /proc around each run): on two shared cores, CPU per request is what
-bounds requests per second, and it says which server spends it.
+bounds requests per second, and it says which server spends it. Also locust's own CPU
+per request and how idle the machine was: where the client is the limit (large files
+on loopback), a third of the machine stays idle.
 ``--users`` and ``--seconds`` change the load (defaults 50 and 60).
 
 ``--link RATE`` (repeatable, tc units: ``1gbit``) runs the download pairs (small files,
@@ -105,7 +107,7 @@ def run_locust(stack, user_class, users, seconds, link=None):
     }
     if link:
         link.forget()
-    before = server_cpu()
+    before, idle_before, client_before = server_cpu(), machine_idle(), _children_cpu()
     subprocess.run(
         [
             *(link.exec_prefix() if link else []),
@@ -137,11 +139,35 @@ def run_locust(stack, user_class, users, seconds, link=None):
         check=False,
         stdout=subprocess.DEVNULL,
     )
-    after = server_cpu()
+    after, idle_after, client_after = server_cpu(), machine_idle(), _children_cpu()
     with open(f"{prefix}_stats.csv") as f:
         rows = {row["Name"]: row for row in csv.DictReader(f)}
     rows["cpu"] = {name: after[name] - before[name] for name in SERVERS}
+    # locust's own CPU (its start-up and stop included) and the machine's idle share.
+    rows["client"] = {
+        "cpu": client_after - client_before,
+        "idle": (idle_after[0] - idle_before[0]) / max(1, idle_after[1] - idle_before[1]),
+    }
     return rows
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def machine_idle() -> tuple[int, int]:
+    """Idle and total jiffies of all CPUs so far (/proc/stat), for the idle share of a run."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return values[3] + values[4], sum(values)
+
+
+def client_line(name, run, row) -> str:
+    """The client's CPU per request and how idle the machine was: is locust the limit?"""
+    per = 1000 / max(1, int(row["Request Count"]))
+    client = run["client"]
+    return f"| {name} | {client['cpu'] * per:.1f} | {client['idle'] * 100:.0f} % |"
 
 
 def cpu_line(name, run, row) -> str:
@@ -220,7 +246,7 @@ def measure(args, link):
     print("| request | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, row in portal.items():
-        if name not in ("Aggregated", "cpu"):
+        if name not in ("Aggregated", "cpu", "client"):
             print(line(name, row))
     print(line("portal run, all", portal["Aggregated"]))
     offloaded = downloads["download (x-accel)"]
@@ -243,6 +269,14 @@ def measure(args, link):
     print(cpu_line("Wagtail's serve view, logged in", private, closed))
     print(cpu_line("Wagtail's serve view, public", wagtail, served))
     print(cpu_line("nginx static", static, baseline))
+
+    print("Client (locust) CPU per request (ms) and the machine's idle share, loopback:")
+    print("| run | locust ms | idle |")
+    print("| --- | --- | --- |")
+    print(client_line("small, portal check + x-accel", downloads, offloaded))
+    print(client_line("small, nginx static", static, baseline))
+    print(client_line(f"{args.large_mib} MiB, portal check + x-accel", large, big))
+    print(client_line(f"{args.large_mib} MiB, nginx static", large_static, big_static))
 
     print(f"small downloads, portal / nginx static: {rate(offloaded) / rate(baseline):.2f}x")
     public, logged_in = rate(offloaded) / rate(served), rate(offloaded) / rate(closed)
