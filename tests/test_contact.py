@@ -51,9 +51,7 @@ def test_portal_pages_show_the_firm_and_the_clients_contact_person(
     assert 'href="tel:+48221234567"' in footer
 
 
-def test_refusal_pages_show_the_contact_too(
-    client, editor, member, portal_a, firm_contact, lawyer
-):
+def test_refusal_pages_show_the_contact_too(client, editor, member, portal_a, firm_contact, lawyer):
     [share] = services.share_items(editor, [portal_a], [DocumentFactory()]).created
     PortalUser.objects.filter(pk=member.pk).update(is_blocked=True)
     otp_login(client, member.user)
