@@ -20,8 +20,8 @@ several rounds, rounds alternating between the cases; round trips of one request
 them (deploy/settings.py, ``conn_max_age``) and as Django's test cases do: the test
 settings' ``conn_max_age=0`` would otherwise open a new connection per request and
 make connecting the largest cost of every case (asserted after the run). Sessions
-stay in the database (the test settings; the stack keeps them in Redis). Wall-clock req/s under load:
-bench_load.py (the stack).
+stay in the database (the test settings; the stack keeps them in Redis). Wall-clock
+req/s under load: bench_load.py (the stack).
 The test client's own work is in every case alike; a real server adds its own.
 """
 
