@@ -193,9 +193,9 @@ def share_to_send(decision: AccessDecision, share_id: int, *, now=None) -> Share
     the loaded invoice or settlement instead of as subqueries, and only the share's own
     kind of item is joined: a share's kind never changes, so the process remembers it
     (nothing of rule 9 is remembered: the row is read and checked now; a cache server
-    would cost a round trip of its own). Building, compiling
-    and reading the listing's queryset, with every kind's item joined (80 columns), cost
-    a download more CPU than its SQL did (bench_download_cpu).
+    would cost a round trip of its own). Building, compiling and reading the listing's
+    queryset, with every kind's item joined (80 columns), cost a download more CPU than
+    its SQL did (bench_download_cpu).
     """
     if not decision or decision.portal is None:
         return None
