@@ -14,6 +14,8 @@ feature (an import), not the version number.
   either).
 - Content-Security-Policy: ``django.utils.csp`` (6.0+); before, the same constants and a
   header built from the same dict format (``SECURE_CSP``'s, documented by Django 6.0).
+- ORM: ``get_related_populators`` (what ``select_related`` fills rows with, used by
+  ``prepared``) takes the queryset's fetch mode from Django 6.1 on.
 - Python: ``enum.StrEnum`` is 3.11+.
 """
 
@@ -24,6 +26,7 @@ import enum
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models.query import get_related_populators
 
 __all__ = [
     "CSP",
@@ -37,6 +40,7 @@ __all__ = [
     "build_policy",
     "make_task",
     "mailer",
+    "related_populators",
     "send_message",
     "task_backends",
 ]
@@ -174,3 +178,18 @@ try:
 except ImportError:  # Django < 6.0
     CSP, build_policy = _CSP, _build_policy
     HAS_CSP_MIDDLEWARE = False
+
+
+# -- ORM ---------------------------------------------------------------------------------
+
+try:
+    from django.db.models.fetch_modes import FETCH_ONE
+except ImportError:  # Django < 6.1: no fetch modes
+
+    def related_populators(klass_info, select, db):
+        return get_related_populators(klass_info, select, db)
+
+else:
+
+    def related_populators(klass_info, select, db):
+        return get_related_populators(klass_info, select, db, FETCH_ONE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .. import conf, share_kinds
+from ..prepared import PreparedQuery
 from ..models import (
     AccessEvent,
     Invoice,
@@ -101,6 +103,24 @@ def _decide(user, portal_user: PortalUser, portal: Portal, today) -> AccessDecis
     return AccessDecision(portal_user, portal=portal)
 
 
+def _assignment_query(related, *, portal_id, user_id) -> QuerySet[PortalAssignment]:
+    """The person's assignment to the portal, with the membership of the portal's own
+    client (a person has one per client), the portal and ``related`` from it."""
+    paths = ["portal_user", "portal", *(f"portal__{path}" for path in related)]
+    return (
+        PortalAssignment.objects.select_related(*paths)
+        .filter(
+            portal_id=portal_id,
+            portal_user__user_id=user_id,
+            portal_user__client=F("portal__client"),
+        )
+        .order_by()[:1]
+    )
+
+
+_assignment = PreparedQuery(_assignment_query, portal_id=int, user_id=int)
+
+
 def enter_portal(user, portal_id: int, *, related=("client",), today=None) -> AccessDecision:
     """Rule 9 for a request naming a portal by id: the decision, with the portal loaded
     (and ``related`` from it) on ``decision.portal``, or ``NO_SUCH_PORTAL``.
@@ -114,12 +134,8 @@ def enter_portal(user, portal_id: int, *, related=("client",), today=None) -> Ac
         return AccessDecision(None, NOT_AUTHENTICATED)
     if not is_verified(user):
         return AccessDecision(None, NOT_VERIFIED)
-    paths = ["portal_user", "portal", *(f"portal__{path}" for path in related)]
-    # The membership of the portal's own client (a person has one per client).
-    assignments = PortalAssignment.objects.select_related(*paths).filter(
-        portal_id=portal_id, portal_user__user=user, portal_user__client=F("portal__client")
-    )
-    assignment = next(iter(assignments.order_by()[:1]), None)
+    found = _assignment(tuple(related), portal_id=portal_id, user_id=user.pk)
+    assignment = found[0] if found else None
     if assignment is not None:
         assignment.portal_user.is_assigned = True
         portal = assignment.portal
@@ -195,20 +211,15 @@ def share_to_send(decision: AccessDecision, share_id: int, *, now=None) -> Share
     (nothing of rule 9 is remembered: the row is read and checked now; a cache server
     would cost a round trip of its own). Building, compiling and reading the listing's
     queryset, with every kind's item joined (80 columns), cost a download more CPU than
-    its SQL did (bench_download_cpu).
+    its SQL did (bench_download_cpu); this one is compiled once per kind (``prepared``).
     """
     if not decision or decision.portal is None:
         return None
     portal = decision.portal
     kind = share_kinds.KINDS.get(_share_kinds.get(share_id))
-    share = next(
-        iter(
-            Share.objects.order_by()
-            .select_related(*(kind.related if kind else share_kinds.RELATED))
-            .filter(active_condition(now or timezone.now()), pk=share_id, portal=portal.pk)[:1]
-        ),
-        None,
-    )
+    related = kind.related if kind else share_kinds.RELATED
+    found = _share(related, now=now or timezone.now(), share_id=share_id, portal_id=portal.pk)
+    share = found[0] if found else None
     if share is None or not owns_item(share, portal.client_id):
         return None
     if kind is None or kind.name != share.kind:
@@ -217,6 +228,17 @@ def share_to_send(decision: AccessDecision, share_id: int, *, now=None) -> Share
         _share_kinds[share.pk] = share.kind
     share.portal = portal
     return share
+
+
+def _share_query(related, *, now, share_id, portal_id) -> QuerySet[Share]:
+    return (
+        Share.objects.order_by()
+        .select_related(*related)
+        .filter(active_condition(now), pk=share_id, portal=portal_id)[:1]
+    )
+
+
+_share = PreparedQuery(_share_query, now=datetime.datetime, share_id=int, portal_id=int)
 
 
 def _active_shares(portal: Portal, now) -> QuerySet[Share]:

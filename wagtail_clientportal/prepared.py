@@ -1,0 +1,155 @@
+"""Querysets built and compiled once per process and database, then run with new values.
+
+Why: every portal download runs the same two reads (the assignment of rule 9, and the
+share with its item). Building those querysets and compiling them to SQL took the ORM
+about four times the CPU that sending the SQL and reading the row did
+(bench/bench_download_cpu.py), so the portal's cheapest request cost more than
+Wagtail's own document view. Django has no prepared statements; this is the smallest
+stand-in that keeps the queryset as the one place the condition is written:
+
+- the queryset is built by the same function as always, once, with *marker* values
+  (numbers and a moment no real row can have);
+- Django compiles it; the positions of the markers in the parameter list are found,
+  and checked: every marker must be there, as the field would prepare it;
+- each call sends that SQL with the request's values in those positions and reads the
+  rows into model instances as Django's ``ModelIterable`` does (``select_related``
+  included, converters applied).
+
+Anything the check does not recognise (an unexpected parameter shape, annotations, a
+field that rejects the marker, such as a UUID primary key) is run through the ORM as
+usual, every time: slower, never different. Only plain ``SELECT``s of model rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+
+from .compat import related_populators
+
+logger = logging.getLogger(__name__)
+
+# Far outside any primary key and any moment a row holds.
+_INT_MARKER = -(2**62)
+_MOMENT_MARKER = datetime.datetime(1901, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, str], ...]
+    model: type
+    init_list: tuple[str, ...]
+    start: int
+    end: int
+    populators: tuple
+    compiler: object
+    converters: dict
+
+
+def _prepare(connection, kind, value):
+    if kind is datetime.datetime:
+        return connection.ops.adapt_datetimefield_value(value)
+    return int(value)
+
+
+class PreparedQuery:
+    """``PreparedQuery(build, portal_id=int, now=datetime.datetime)``: ``build(*shape,
+    **values)`` returns the queryset; ``query(*shape, **values)`` its rows, a list.
+
+    ``shape`` (hashable) selects one of several compiled forms (for example which
+    relations are joined); ``values`` are only ever parameters of the SQL.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], **kinds: type):
+        for name, kind in kinds.items():
+            if kind not in (int, datetime.datetime):
+                raise TypeError(f"{name}: a marker is an int or a datetime, not {kind!r}")
+        self.build = build
+        self.kinds = kinds
+        self._compiled: dict[tuple, _Compiled | None] = {}
+
+    def __call__(self, *shape, using: str = DEFAULT_DB_ALIAS, **values) -> list:
+        key = (using, *shape)
+        try:
+            compiled = self._compiled[key]
+        except KeyError:
+            compiled = self._compiled[key] = self._compile(using, shape)
+        if compiled is None:
+            return list(self.build(*shape, **values).using(using))
+        return self._run(compiled, connections[using], using, values)
+
+    def _markers(self) -> dict:
+        markers = {}
+        for number, (name, kind) in enumerate(self.kinds.items()):
+            if kind is datetime.datetime:
+                markers[name] = _MOMENT_MARKER + datetime.timedelta(microseconds=number + 1)
+            else:
+                markers[name] = _INT_MARKER - number
+        return markers
+
+    def _compile(self, using: str, shape: tuple) -> _Compiled | None:
+        connection = connections[using]
+        markers = self._markers()
+        try:
+            queryset = self.build(*shape, **markers).using(using)
+            compiler = queryset.query.get_compiler(using=using)
+            sql, params = compiler.as_sql()
+            slots = self._slots(connection, markers, params)
+            if slots is None or compiler.annotation_col_map or compiler.has_extra_select:
+                raise ValueError("not a plain query of model rows")
+            select, klass_info = compiler.select, compiler.klass_info
+            fields = klass_info["select_fields"]
+            start, end = fields[0], fields[-1] + 1
+        except Exception:
+            # Anything unexpected here: the ORM answers instead, as correctly, more slowly.
+            logger.debug("Not prepared: %s %r", self.build, shape, exc_info=True)
+            return None
+        return _Compiled(
+            sql=sql,
+            params=tuple(params),
+            slots=slots,
+            model=klass_info["model"],
+            init_list=tuple(f[0].target.attname for f in select[start:end]),
+            start=start,
+            end=end,
+            populators=tuple(related_populators(klass_info, select, using)),
+            compiler=compiler,
+            converters=compiler.get_converters([s[0] for s in select]),
+        )
+
+    def _slots(self, connection, markers: dict, params) -> tuple | None:
+        """Where each marker sits in ``params``; ``None`` if one is missing."""
+        prepared = {name: _prepare(connection, self.kinds[name], v) for name, v in markers.items()}
+        slots = tuple(
+            (position, name)
+            for position, param in enumerate(params)
+            for name, value in prepared.items()
+            if type(param) is type(value) and param == value
+        )
+        if {name for _position, name in slots} != set(markers):
+            return None
+        return slots
+
+    def _run(self, compiled: _Compiled, connection, using: str, values: dict) -> list:
+        params = list(compiled.params)
+        for position, name in compiled.slots:
+            params[position] = _prepare(connection, self.kinds[name], values[name])
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if compiled.converters:
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        objects = []
+        for row in rows:
+            obj = compiled.model.from_db(using, compiled.init_list, row[compiled.start : compiled.end])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            objects.append(obj)
+        return objects
