@@ -147,8 +147,9 @@ class PreparedQuery:
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
         objects = []
+        model, names, start, end = compiled.model, compiled.init_list, compiled.start, compiled.end
         for row in rows:
-            obj = compiled.model.from_db(using, compiled.init_list, row[compiled.start : compiled.end])
+            obj = model.from_db(using, names, row[start:end])
             for populator in compiled.populators:
                 populator.populate(row, obj)
             objects.append(obj)

@@ -10,7 +10,6 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .. import conf, share_kinds
-from ..prepared import PreparedQuery
 from ..models import (
     AccessEvent,
     Invoice,
@@ -21,6 +20,7 @@ from ..models import (
     Share,
 )
 from ..models.sharing import active_condition
+from ..prepared import PreparedQuery
 
 # Why access is refused; stable codes, checked in this order.
 NOT_AUTHENTICATED = "not_authenticated"
