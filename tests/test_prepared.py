@@ -110,3 +110,42 @@ def test_a_query_it_does_not_recognise_is_left_to_the_orm(portal_a):
 def test_a_marker_is_an_int_or_a_moment():
     with pytest.raises(TypeError):
         PreparedQuery(lambda *, name: PortalAssignment.objects.filter(pk=1), name=str)
+
+
+def test_insert_writes_the_row_save_would_and_sends_its_signals(portal_a, member, editor):
+    from django.db.models.signals import post_save, pre_save
+
+    from wagtail_clientportal.models import AccessEvent
+    from wagtail_clientportal.prepared import insert
+
+    share = services.share_items(editor, [portal_a], [DocumentFactory()]).created[0]
+    heard = []
+
+    def listen(signal):
+        def receiver(sender, instance, **kwargs):
+            heard.append((signal, instance.pk, kwargs.get("created")))
+
+        return receiver
+
+    before, after = listen("pre"), listen("post")
+    pre_save.connect(before, sender=AccessEvent)
+    post_save.connect(after, sender=AccessEvent)
+    try:
+        # The field prepares its value (an IPv6 address is stored compressed).
+        values = dict(share=share, portal_user=member, user=member.user, action="download")
+        values.update(ip_address="2001:0db8:0000::0001")
+        mine, theirs = AccessEvent(**values), AccessEvent(**values)
+        with CaptureQueriesContext(connection) as captured:
+            insert(mine)
+        theirs.save(force_insert=True)
+    finally:
+        pre_save.disconnect(before, sender=AccessEvent)
+        post_save.disconnect(after, sender=AccessEvent)
+    assert len(captured) == 1
+    assert mine.pk and not mine._state.adding and mine._state.db == "default"
+    assert heard == [("pre", None, None), ("post", mine.pk, True), *heard[2:]]
+    stored = AccessEvent.objects.get(pk=mine.pk)
+    expected = _fields(AccessEvent.objects.get(pk=theirs.pk))
+    expected.update(id=mine.pk, at=mine.at)
+    assert _fields(stored) == expected
+    assert stored.ip_address == "2001:db8::1"

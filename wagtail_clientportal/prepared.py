@@ -18,6 +18,11 @@ stand-in that keeps the queryset as the one place the condition is written:
 Anything the check does not recognise (an unexpected parameter shape, annotations, a
 field that rejects the marker, such as a UUID primary key) is run through the ORM as
 usual, every time: slower, never different. Only plain ``SELECT``s of model rows.
+
+``insert(obj)`` is the same for the two rows a download writes (its access event and its
+delivery record): the model's ``INSERT`` written once per database, each field's value
+prepared by the field itself (``pre_save``, ``get_db_prep_save``), the new key read back,
+and the model's ``pre_save``/``post_save`` signals sent as ``save()`` sends them.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django.db.models.signals import post_save, pre_save
 
 from .compat import related_populators
 
@@ -154,3 +160,56 @@ class PreparedQuery:
                 populator.populate(row, obj)
             objects.append(obj)
         return objects
+
+
+#: (database alias, model) -> (SQL, fields, whether the key comes back by RETURNING).
+_inserts: dict[tuple, tuple | None] = {}
+
+
+def _insert_sql(model, connection) -> tuple | None:
+    meta = model._meta
+    if meta.parents or meta.auto_field is None or meta.auto_field is not meta.pk:
+        return None  # multi-table inheritance or a key the caller sets: save() knows those
+    if connection.vendor not in ("postgresql", "sqlite", "mysql"):
+        return None
+    fields = [f for f in meta.local_concrete_fields if f is not meta.pk and not f.generated]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    return sql, fields, returning
+
+
+def insert(obj, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """``obj.save(force_insert=True)`` for a new row of a plain model, without building
+    the statement each time (see the module's docstring)."""
+    model = type(obj)
+    connection = connections[using]
+    key = (using, model)
+    try:
+        statement = _inserts[key]
+    except KeyError:
+        statement = _inserts[key] = _insert_sql(model, connection)
+    if statement is None:
+        obj.save(force_insert=True, using=using)
+        return
+    sql, fields, returning = statement
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if returning:
+            pk = cursor.fetchone()[0]
+        else:
+            pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = using
+    post_save.send(
+        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
+    )

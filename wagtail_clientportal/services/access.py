@@ -20,7 +20,7 @@ from ..models import (
     Share,
 )
 from ..models.sharing import active_condition
-from ..prepared import PreparedQuery
+from ..prepared import PreparedQuery, insert
 
 # Why access is refused; stable codes, checked in this order.
 NOT_AUTHENTICATED = "not_authenticated"
@@ -323,7 +323,7 @@ def record_access(portal_user: PortalUser, share: Share, action: str, request=No
     """Write the audit row, copying names so it stays readable after deletions."""
     target = share.target
     user = portal_user.user
-    return AccessEvent.objects.create(
+    event = AccessEvent(
         share=share,
         portal_user=portal_user,
         user=user,
@@ -337,3 +337,5 @@ def record_access(portal_user: PortalUser, share: Share, action: str, request=No
         item_kind=share.kind,
         item_title=str(getattr(target, "title", None) or target)[:255],
     )
+    insert(event)
+    return event

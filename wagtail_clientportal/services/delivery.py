@@ -19,7 +19,7 @@ from functools import cache, partial
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .. import hooks, share_kinds
+from .. import hooks, prepared, share_kinds
 from ..models import DeliveryEvent, Portal
 from ..models.delivery import GENESIS
 from . import timestamps
@@ -150,7 +150,7 @@ def _append(share, portal_user, *, also=None, **fields) -> DeliveryEvent:
                 event.person_salt = secrets.token_hex(16)
                 event.person_digest = person_digest(event.person_salt, person_values(event))
                 event.record_hash = record_hash(event)
-                event.save(force_insert=True)
+                prepared.insert(event)
                 timestamps.schedule(event)  # optional; a task asks the TSA after commit
                 transaction.on_commit(partial(_after_commit, event), robust=True)
             break
