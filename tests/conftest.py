@@ -147,10 +147,12 @@ def clear_cache():
 @pytest.fixture(autouse=True)
 def _forget_share_kinds():
     """Share ids come back after a test's rollback: a remembered kind of an earlier
-    test's share would cost a query-count test one lazy load."""
-    from wagtail_clientportal.services import access
+    test's share would cost a query-count test one lazy load. The stored files' hashes
+    the process remembers go too: each test has its own media folder."""
+    from wagtail_clientportal.services import access, stored_files
 
     access._share_kinds.clear()
+    stored_files._known.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -87,6 +87,20 @@ def test_later_ranges_of_one_reading_do_not_reread_the_audit_trail(
     assert share.access_events.count() == 1
 
 
+def test_after_a_whole_small_file_a_later_range_asks_the_database(
+    logged_in, editor, portal_a, django_assert_num_queries
+):
+    # A whole file smaller than one chunk leaves nothing in the cache (ranges rarely
+    # follow it): a range that does follow reads the audit trail once, and still adds
+    # no second audit row.
+    share = _share(editor, portal_a)
+    assert _get(logged_in, share)[0].status_code == 200
+    with django_assert_num_queries(READS + 1 + DELIVERY):
+        response, body = _get(logged_in, share, "bytes=1024-2047")
+    assert response.status_code == 206 and body == DATA[1024:2048]
+    assert share.access_events.count() == 1
+
+
 @pytest.mark.parametrize("change", ["block", "unassign", "revoke", "expire"])
 def test_every_range_still_checks_rule_9(
     logged_in, editor, administrator, member, portal_a, portal_a2, change

@@ -118,6 +118,27 @@ def test_x_accel_hands_the_checked_file_to_nginx_and_records_the_stored_hash(
     assert AccessEvent.objects.filter(share=share, portal_user=member).count() == 1
 
 
+def test_a_replaced_file_is_recorded_with_its_new_hash(x_accel, logged_in, editor, portal_a):
+    # The stored hash is remembered in the process and in the shared cache, under the
+    # file's name, size and modification time: a file replaced in place gets a new one.
+    import hashlib
+
+    from django.core.cache import cache
+
+    share = _share(editor, portal_a)
+    assert logged_in.get(_url(share)).status_code == 200
+    path = Path(x_accel.MEDIA_ROOT) / share.document.file.name
+    replaced = DATA[::-1] + b"more"
+    path.write_bytes(replaced)
+    for shared_cache_cleared in (False, True):
+        if shared_cache_cleared:
+            cache.clear()
+        assert logged_in.get(_url(share)).status_code == 200
+        latest = DeliveryEvent.objects.order_by("-seq").first()
+        assert latest.sha256 == hashlib.sha256(replaced).hexdigest() != SHA
+        assert latest.file_size == len(replaced)
+
+
 def test_the_access_event_is_written_in_the_delivery_records_transaction(
     x_accel, logged_in, editor, member, portal_a
 ):

@@ -4,7 +4,9 @@ When nginx or object storage sends the bytes, Python never sees them; the record
 then holds the hash of the stored file at the moment it was handed off. A pinned
 version has it frozen already; other files are read once through their storage
 and the result is cached under the file's name, size and modification time (a
-replaced file has another key, so a stale hash is never reused).
+replaced file has another key, so a stale hash is never reused): in this process
+first (a bounded dict: no round trip to the cache server on every download), then
+in the shared cache, which every process and worker reads.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import hashlib
 from django.core.cache import cache
 
 CHUNK = 1024 * 1024
+_known: dict[str, str] = {}
+_KNOWN_MAX = 10_000
 
 
 def _modified(storage, name: str) -> str:
@@ -34,8 +38,9 @@ def stored_sha256(share, field_file, size: int) -> str:
             f"{type(storage).__qualname__}|{field_file.name}|{size}|{modified}".encode()
         ).hexdigest()
         key = f"wagtail_clientportal:stored-sha256:{digest}"
-        cached = cache.get(key)
+        cached = _known.get(key) or cache.get(key)
         if cached:
+            _keep(key, cached)
             return cached
     hasher = hashlib.sha256()
     with storage.open(field_file.name, "rb") as handle:
@@ -44,4 +49,12 @@ def stored_sha256(share, field_file, size: int) -> str:
     value = hasher.hexdigest()
     if key:
         cache.set(key, value, timeout=24 * 3600)
+        _keep(key, value)
     return value
+
+
+def _keep(key: str, value: str) -> None:
+    if key not in _known:
+        if len(_known) >= _KNOWN_MAX:
+            _known.clear()
+        _known[key] = value
