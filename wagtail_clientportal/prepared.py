@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import NOT_PROVIDED, QuerySet
 from django.db.models.signals import post_save, pre_save
 
 from .compat import related_populators
@@ -173,6 +173,8 @@ def _insert_sql(model, connection) -> tuple | None:
     if connection.vendor not in ("postgresql", "sqlite", "mysql"):
         return None
     fields = [f for f in meta.local_concrete_fields if f is not meta.pk and not f.generated]
+    if any(f.db_default is not NOT_PROVIDED for f in fields):
+        return None  # a value the database computes: save() leaves those out
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(meta.db_table),
