@@ -27,7 +27,8 @@ DATABASES = {"default": dj_database_url.parse(env["DATABASE_URL"], conn_max_age=
 # connection, not per request; planning was most of its CPU for a download's reads.
 # Not behind PgBouncer in transaction mode (prepared statements live in one session);
 # restart the workers after a migration, as with any deploy.
-DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+# (Added to what DATABASE_URL sets there, such as sslmode.)
+DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres", "django_tasks_db"]
 INSTALLED_APPS = list(dict.fromkeys(INSTALLED_APPS))
 

@@ -92,24 +92,54 @@ def test_one_query_and_no_more_to_reach_what_was_joined(portal_a, member):
 
 def test_a_query_it_does_not_recognise_is_left_to_the_orm(portal_a):
     # A value the query never uses: no marker to find, so nothing is compiled.
-    ignoring = PreparedQuery(lambda *, portal_id: Portal.objects.filter(pk=1), portal_id=int)
+    ignoring = PreparedQuery(
+        Portal, lambda *, portal_id: Portal.objects.filter(pk=1), portal_id=int
+    )
     # A marker the field rejects (a UUID is no primary key here).
-    rejected = PreparedQuery(lambda *, key: Portal.objects.filter(name=uuid.UUID(int=key)), key=int)
+    rejected = PreparedQuery(
+        Portal, lambda *, key: Portal.objects.filter(name=uuid.UUID(int=key)), key=int
+    )
     # Annotations are not read back by the compiled form.
     annotated = PreparedQuery(
+        Portal,
         lambda *, portal_id: Portal.objects.filter(pk=portal_id).annotate(n=access.Count("pk")),
         portal_id=int,
+    )
+    # A parameter computed from a value would be frozen at the marker's: not compiled.
+    derived = PreparedQuery(
+        Share,
+        lambda *, now: Share.objects.filter(
+            shared_at__lte=now, shared_at__gte=now - datetime.timedelta(days=1)
+        ),
+        now=datetime.datetime,
     )
     assert ignoring(portal_id=portal_a.pk) == list(Portal.objects.filter(pk=1))
     assert rejected(key=5) == []
     assert annotated(portal_id=portal_a.pk)[0].n == 1
-    for query in (ignoring, rejected, annotated):
+    assert derived(now=timezone.now() + datetime.timedelta(days=30)) == []
+    for query in (ignoring, rejected, annotated, derived):
         assert list(query._compiled.values()) == [None]
+
+
+def test_values_the_compiled_form_does_not_take_are_answered_by_the_orm(editor, portal_a):
+    # A key no 64-bit column holds, a moment without a time zone: as the ORM answers.
+    share = services.share_items(editor, [portal_a], [DocumentFactory()]).created[0]
+    values = dict(share_id=2**63, portal_id=portal_a.pk, now=timezone.now())
+    assert access._share(("document",), **values) == []
+    naive = timezone.make_naive(timezone.now() + datetime.timedelta(hours=3))
+    values.update(share_id=share.pk, now=naive)
+    Share.objects.filter(pk=share.pk).update(
+        expires_at=timezone.now() + datetime.timedelta(hours=2)
+    )
+    with pytest.warns(RuntimeWarning):  # Django's own warning about the naive moment
+        found = access._share(("document",), **values)
+        expected = list(access._share_query(("document",), **values))
+    assert [s.pk for s in found] == [s.pk for s in expected]
 
 
 def test_a_marker_is_an_int_or_a_moment():
     with pytest.raises(TypeError):
-        PreparedQuery(lambda *, name: PortalAssignment.objects.filter(pk=1), name=str)
+        PreparedQuery(PortalAssignment, lambda *, name: PortalAssignment.objects.none(), name=str)
 
 
 def test_insert_writes_the_row_save_would_and_sends_its_signals(portal_a, member, editor):

@@ -9,8 +9,10 @@ stand-in that keeps the queryset as the one place the condition is written:
 
 - the queryset is built by the same function as always, once, with *marker* values
   (numbers and a moment no real row can have);
-- Django compiles it; the positions of the markers in the parameter list are found,
-  and checked: every marker must be there, as the field would prepare it;
+- Django compiles it, twice, with two sets of markers; the positions of the markers in
+  the parameter list are found, and checked: every marker must be there, as the field
+  would prepare it, and every other parameter and the SQL the same both times (so no
+  parameter was computed from a value);
 - each call sends that SQL with the request's values in those positions and reads the
   rows into model instances as Django's ``ModelIterable`` does (``select_related``
   included, converters applied).
@@ -32,7 +34,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections, router
 from django.db.models import NOT_PROVIDED, QuerySet
 from django.db.models.signals import post_save, pre_save
 
@@ -40,9 +42,15 @@ from .compat import related_populators
 
 logger = logging.getLogger(__name__)
 
-# Far outside any primary key and any moment a row holds.
-_INT_MARKER = -(2**62)
-_MOMENT_MARKER = datetime.datetime(1901, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)
+# Far outside any primary key and any moment a row holds; two sets, compiled one after
+# the other: a parameter computed from a value (``now - timedelta(...)``) differs
+# between them, and such a query is left to the ORM.
+_INT_MARKERS = (-(2**62), -(2**61))
+_MOMENT_MARKERS = (
+    datetime.datetime(1901, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc),
+    datetime.datetime(1902, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc),
+)
+_INT_RANGE = range(-(2**63), 2**63)
 
 
 @dataclass(frozen=True)
@@ -65,51 +73,74 @@ def _prepare(connection, kind, value):
     return int(value)
 
 
+def _plain(kind, value) -> bool:
+    """A value the compiled form passes on as the field would: an aware moment, an
+    integer a 64-bit column can hold (the ORM answers for anything else)."""
+    if kind is datetime.datetime:
+        return isinstance(value, datetime.datetime) and value.utcoffset() is not None
+    return isinstance(value, int) and value in _INT_RANGE
+
+
 class PreparedQuery:
-    """``PreparedQuery(build, portal_id=int, now=datetime.datetime)``: ``build(*shape,
-    **values)`` returns the queryset; ``query(*shape, **values)`` its rows, a list.
+    """``PreparedQuery(Model, build, portal_id=int, now=datetime.datetime)``: ``build(*shape,
+    **values)`` returns the queryset of ``Model``; ``query(*shape, **values)`` its rows, a
+    list, read from the database the routers name for reading ``Model``.
 
     ``shape`` (hashable) selects one of several compiled forms (for example which
     relations are joined); ``values`` are only ever parameters of the SQL.
     """
 
-    def __init__(self, build: Callable[..., QuerySet], **kinds: type):
+    def __init__(self, model, build: Callable[..., QuerySet], **kinds: type):
         for name, kind in kinds.items():
             if kind not in (int, datetime.datetime):
                 raise TypeError(f"{name}: a marker is an int or a datetime, not {kind!r}")
+        self.model = model
         self.build = build
         self.kinds = kinds
         self._compiled: dict[tuple, _Compiled | None] = {}
 
-    def __call__(self, *shape, using: str = DEFAULT_DB_ALIAS, **values) -> list:
+    def __call__(self, *shape, using: str | None = None, **values) -> list:
+        using = using or router.db_for_read(self.model)
         key = (using, *shape)
         try:
             compiled = self._compiled[key]
         except KeyError:
             compiled = self._compiled[key] = self._compile(using, shape)
-        if compiled is None:
+        if compiled is None or not all(_plain(self.kinds[n], v) for n, v in values.items()):
             return list(self.build(*shape, **values).using(using))
         return self._run(compiled, connections[using], using, values)
 
-    def _markers(self) -> dict:
+    def _markers(self, set_number: int) -> dict:
         markers = {}
         for number, (name, kind) in enumerate(self.kinds.items()):
             if kind is datetime.datetime:
-                markers[name] = _MOMENT_MARKER + datetime.timedelta(microseconds=number + 1)
+                moment = _MOMENT_MARKERS[set_number]
+                markers[name] = moment + datetime.timedelta(microseconds=number + 1)
             else:
-                markers[name] = _INT_MARKER - number
+                markers[name] = _INT_MARKERS[set_number] - number
         return markers
 
+    def _compile_one(self, using: str, shape: tuple, set_number: int):
+        markers = self._markers(set_number)
+        queryset = self.build(*shape, **markers).using(using)
+        if queryset._prefetch_related_lookups:
+            raise ValueError("prefetch_related is not read back")
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots = self._slots(connections[using], markers, params)
+        if slots is None or compiler.annotation_col_map or compiler.has_extra_select:
+            raise ValueError("not a plain query of model rows")
+        fixed = [p for position, p in enumerate(params) if position not in dict(slots)]
+        return compiler, sql, params, slots, fixed
+
     def _compile(self, using: str, shape: tuple) -> _Compiled | None:
-        connection = connections[using]
-        markers = self._markers()
         try:
-            queryset = self.build(*shape, **markers).using(using)
-            compiler = queryset.query.get_compiler(using=using)
-            sql, params = compiler.as_sql()
-            slots = self._slots(connection, markers, params)
-            if slots is None or compiler.annotation_col_map or compiler.has_extra_select:
-                raise ValueError("not a plain query of model rows")
+            compiler, sql, params, slots, fixed = self._compile_one(using, shape, 0)
+            _compiler, sql_again, _params, slots_again, fixed_again = self._compile_one(
+                using, shape, 1
+            )
+            if (sql_again, slots_again, fixed_again) != (sql, slots, fixed):
+                raise ValueError("a parameter is computed from a value")
             select, klass_info = compiler.select, compiler.klass_info
             fields = klass_info["select_fields"]
             start, end = fields[0], fields[-1] + 1
@@ -172,9 +203,9 @@ def _insert_sql(model, connection) -> tuple | None:
         return None  # multi-table inheritance or a key the caller sets: save() knows those
     if connection.vendor not in ("postgresql", "sqlite", "mysql"):
         return None
-    fields = [f for f in meta.local_concrete_fields if f is not meta.pk and not f.generated]
-    if any(f.db_default is not NOT_PROVIDED for f in fields):
-        return None  # a value the database computes: save() leaves those out
+    fields = [f for f in meta.local_concrete_fields if f is not meta.pk]
+    if any(f.generated or f.db_default is not NOT_PROVIDED for f in fields):
+        return None  # values the database computes: save() leaves them out, reads them back
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(meta.db_table),
@@ -187,17 +218,25 @@ def _insert_sql(model, connection) -> tuple | None:
     return sql, fields, returning
 
 
-def insert(obj, *, using: str = DEFAULT_DB_ALIAS) -> None:
+def insert(obj, *, using: str | None = None) -> None:
     """``obj.save(force_insert=True)`` for a new row of a plain model, without building
-    the statement each time (see the module's docstring)."""
+    the statement each time (see the module's docstring). The model's own ``save()``
+    does not run: for models whose ``save()`` adds nothing to an insert (the package's
+    access event, and its delivery record, whose ``save()`` only refuses updates)."""
     model = type(obj)
+    using = using or router.db_for_write(model, instance=obj)
     connection = connections[using]
     key = (using, model)
     try:
         statement = _inserts[key]
     except KeyError:
         statement = _inserts[key] = _insert_sql(model, connection)
-    if statement is None:
+    if (
+        statement is None
+        or obj.pk is not None
+        or not obj._state.adding
+        or any(hasattr(getattr(obj, f.attname), "resolve_expression") for f in statement[1])
+    ):
         obj.save(force_insert=True, using=using)
         return
     sql, fields, returning = statement

@@ -118,7 +118,7 @@ def _assignment_query(related, *, portal_id, user_id) -> QuerySet[PortalAssignme
     )
 
 
-_assignment = PreparedQuery(_assignment_query, portal_id=int, user_id=int)
+_assignment = PreparedQuery(PortalAssignment, _assignment_query, portal_id=int, user_id=int)
 
 
 def enter_portal(user, portal_id: int, *, related=("client",), today=None) -> AccessDecision:
@@ -238,7 +238,7 @@ def _share_query(related, *, now, share_id, portal_id) -> QuerySet[Share]:
     )
 
 
-_share = PreparedQuery(_share_query, now=datetime.datetime, share_id=int, portal_id=int)
+_share = PreparedQuery(Share, _share_query, now=datetime.datetime, share_id=int, portal_id=int)
 
 
 def _active_shares(portal: Portal, now) -> QuerySet[Share]:

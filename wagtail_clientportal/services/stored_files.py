@@ -12,11 +12,13 @@ in the shared cache, which every process and worker reads.
 from __future__ import annotations
 
 import hashlib
+import time
 
 from django.core.cache import cache
 
 CHUNK = 1024 * 1024
-_known: dict[str, str] = {}
+LIFETIME = 24 * 3600  # seconds, in this process as in the shared cache
+_known: dict[str, tuple[str, float]] = {}
 _KNOWN_MAX = 10_000
 
 
@@ -38,7 +40,10 @@ def stored_sha256(share, field_file, size: int) -> str:
             f"{type(storage).__qualname__}|{field_file.name}|{size}|{modified}".encode()
         ).hexdigest()
         key = f"wagtail_clientportal:stored-sha256:{digest}"
-        cached = _known.get(key) or cache.get(key)
+        value, until = _known.get(key, ("", 0.0))
+        if value and until > time.monotonic():
+            return value
+        cached = cache.get(key)
         if cached:
             _keep(key, cached)
             return cached
@@ -48,13 +53,12 @@ def stored_sha256(share, field_file, size: int) -> str:
             hasher.update(data)
     value = hasher.hexdigest()
     if key:
-        cache.set(key, value, timeout=24 * 3600)
+        cache.set(key, value, timeout=LIFETIME)
         _keep(key, value)
     return value
 
 
 def _keep(key: str, value: str) -> None:
-    if key not in _known:
-        if len(_known) >= _KNOWN_MAX:
-            _known.clear()
-        _known[key] = value
+    if key not in _known and len(_known) >= _KNOWN_MAX:
+        _known.clear()
+    _known[key] = (value, time.monotonic() + LIFETIME)
