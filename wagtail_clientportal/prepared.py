@@ -130,7 +130,8 @@ class PreparedQuery:
         slots = self._slots(connections[using], markers, params)
         if slots is None or compiler.annotation_col_map or compiler.has_extra_select:
             raise ValueError("not a plain query of model rows")
-        fixed = [p for position, p in enumerate(params) if position not in dict(slots)]
+        taken = {position for position, _name in slots}
+        fixed = [p for position, p in enumerate(params) if position not in taken]
         return compiler, sql, params, slots, fixed
 
     def _compile(self, using: str, shape: tuple) -> _Compiled | None:
