@@ -173,6 +173,17 @@ def test_garbage_ids_are_not_errors(client, member, portal_a, shared):
         f"/portal/p/{portal_a.pk}/documents/?page=abc&kind=zzz&q=" + "x" * 500,
     ):
         assert client.get(url).status_code in (200, 404), url
+    # Numbers no 64-bit key holds: a 404 with the portal's headers, not an overflow (500).
+    huge = 2**63
+    for url in (
+        f"/portal/p/{huge}/",
+        f"/portal/p/{huge}/file/{shared[0].pk}/",
+        f"/portal/p/{portal_a.pk}/file/{huge}/",
+        f"/portal/p/{portal_a.pk}/item/{huge}/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "no-store" in response["Cache-Control"], url
 
 
 def test_wagtail_document_url_refuses_shared_documents(client, member, administrator, shared):

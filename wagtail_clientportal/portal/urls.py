@@ -17,7 +17,8 @@ every URL under the include (unknown ones too) goes through ``guard.portal_view`
 lifetime, never-cache, frame and Content-Security-Policy headers.
 """
 
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
+from django.urls.converters import IntConverter
 
 from .guard import not_found, portal_view
 from .views import (
@@ -35,6 +36,16 @@ from .views import (
 )
 
 app_name = "wagtail_clientportal"
+
+
+class RowIdConverter(IntConverter):
+    """A row id of the URL: at most 18 digits, what a 64-bit key column holds. A longer
+    number is no row (the catch-all's 404), never a database overflow error (a 500)."""
+
+    regex = "[0-9]{1,18}"
+
+
+register_converter(RowIdConverter, "cp_id")
 
 urlpatterns = [
     path("", login.LoginView.as_view(), name="login"),
@@ -72,7 +83,7 @@ urlpatterns = [
         name="passkey_register_complete",
     ),
     path(
-        "account/passkeys/<int:passkey_id>/remove/",
+        "account/passkeys/<cp_id:passkey_id>/remove/",
         passkeys.PasskeyRemoveView.as_view(),
         name="passkey_remove",
     ),
@@ -86,27 +97,29 @@ urlpatterns = [
         account.LogoutEverywhereView.as_view(),
         name="logout_everywhere",
     ),
-    path("p/<int:portal_id>/", pages.PortalHomeView.as_view(), name="portal"),
+    path("p/<cp_id:portal_id>/", pages.PortalHomeView.as_view(), name="portal"),
     # Before "section": "zip" and "send" would otherwise be taken for a section's name.
-    path("p/<int:portal_id>/zip/", zip.ZipDownloadView.as_view(), name="zip"),
-    path("p/<int:portal_id>/send/", uploads.UploadView.as_view(), name="upload"),
-    path("p/<int:portal_id>/<slug:section>/", pages.SectionView.as_view(), name="section"),
-    path("p/<int:portal_id>/item/<int:share_id>/", pages.ItemView.as_view(), name="item"),
+    path("p/<cp_id:portal_id>/zip/", zip.ZipDownloadView.as_view(), name="zip"),
+    path("p/<cp_id:portal_id>/send/", uploads.UploadView.as_view(), name="upload"),
+    path("p/<cp_id:portal_id>/<slug:section>/", pages.SectionView.as_view(), name="section"),
+    path("p/<cp_id:portal_id>/item/<cp_id:share_id>/", pages.ItemView.as_view(), name="item"),
     path(
-        "p/<int:portal_id>/file/<int:share_id>/", downloads.DownloadView.as_view(), name="download"
+        "p/<cp_id:portal_id>/file/<cp_id:share_id>/",
+        downloads.DownloadView.as_view(),
+        name="download",
     ),
     path(
-        "p/<int:portal_id>/item/<int:share_id>/confirm/",
+        "p/<cp_id:portal_id>/item/<cp_id:share_id>/confirm/",
         receipts.ConfirmReceiptView.as_view(),
         name="confirm_receipt",
     ),
     path(
-        "p/<int:portal_id>/item/<int:share_id>/receipt/<str:fmt>/",
+        "p/<cp_id:portal_id>/item/<cp_id:share_id>/receipt/<str:fmt>/",
         receipts.ReceiptView.as_view(),
         name="receipt",
     ),
     path(
-        "p/<int:portal_id>/sent/<int:upload_id>/receipt/<str:fmt>/",
+        "p/<cp_id:portal_id>/sent/<cp_id:upload_id>/receipt/<str:fmt>/",
         uploads.UploadReceiptView.as_view(),
         name="upload_receipt",
     ),
