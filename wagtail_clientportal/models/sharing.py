@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model_string
 
-from .. import share_kinds
+from .. import search_index, share_kinds
 from ..share_kinds import TARGET_FIELDS
 from .clients import Portal
 from .documents import DocumentVersion
@@ -57,10 +57,15 @@ class ShareQuerySet(models.QuerySet):
         """Shares whose item matches the search ``q`` (case-insensitive substring).
 
         ``search_text`` is stored lower-cased, so a plain ``LIKE '%q%'`` (``contains``)
-        is enough: on PostgreSQL the trigram index of migration 0009 serves it; on
-        SQLite it reads one column of the portal's rows, no joins.
+        is enough: on PostgreSQL the trigram index of migration 0007 serves it. On
+        SQLite the FTS5 index of migration 0019 names the candidates first, when they
+        are few (``search_index``; one query, here); otherwise the query reads one
+        column of the portal's rows, no joins.
         """
-        return self.filter(search_text__contains=q.lower())
+        words = q.lower()
+        found = self.filter(search_text__contains=words)
+        ids = search_index.candidates(connections[self.db], words)
+        return found if ids is None else found.filter(pk__in=ids)
 
     def revoked(self):
         return self.filter(revoked_at__isnull=False)

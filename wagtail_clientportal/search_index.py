@@ -1,0 +1,136 @@
+"""SQLite's counterpart of PostgreSQL's trigram index for the portal's search.
+
+On PostgreSQL a trigram GIN index serves ``search_text LIKE '%q%'`` (migration 0007).
+SQLite has no index a ``LIKE`` with a leading wildcard can use, so a rare word read
+the one column of every row of the portal (5.6× at 100,000 shares, issue 14). Here an
+FTS5 table with the trigram tokenizer indexes ``Share.search_text`` (external content:
+it stores the index only; three triggers keep it in step with every insert, update
+and delete, whoever writes), and ``candidates()`` asks it which shares contain the
+words.
+
+The answer is used as a short list of candidates, never as the result: the portal's
+query keeps its own ``search_text LIKE``, portal and activity conditions. A word
+found in more than ``CANDIDATE_LIMIT`` shares of the whole firm is left to the
+ordinary query, which meets enough matches in the portal's newest rows long before
+it has read far (the index would hand over every match and sort them all). Where
+the index cannot answer exactly or quickly (fewer than three characters, ``LIKE``'s
+own wildcards in the words, SQLite without FTS5, triggers lost with a rebuilt table)
+``candidates()`` returns ``None`` and the search reads the rows, as before.
+"""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, transaction
+
+TABLE = "clientportal_share_search"
+TRIGGERS = tuple(f"{TABLE}_{when}" for when in ("ai", "ad", "au"))
+CANDIDATE_LIMIT = 2000
+# Trigram matching needs three characters; LIKE's wildcards would need an ESCAPE clause,
+# which the index does not serve.
+MIN_LENGTH = 3
+_WILDCARDS = ("%", "_", "\\")
+
+
+def _statements(share_table: str) -> list[str]:
+    new = f"INSERT INTO {TABLE}(rowid, search_text) VALUES (new.id, new.search_text)"
+    old = (
+        f"INSERT INTO {TABLE}({TABLE}, rowid, search_text) "
+        "VALUES ('delete', old.id, old.search_text)"
+    )
+    ai, ad, au = TRIGGERS
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(search_text, "
+        f"content='{share_table}', content_rowid='id', tokenize='trigram')",
+        f"CREATE TRIGGER IF NOT EXISTS {ai} AFTER INSERT ON {share_table} BEGIN {new}; END",
+        f"CREATE TRIGGER IF NOT EXISTS {ad} AFTER DELETE ON {share_table} BEGIN {old}; END",
+        f"CREATE TRIGGER IF NOT EXISTS {au} AFTER UPDATE OF search_text ON {share_table} "
+        f"WHEN old.search_text IS NOT new.search_text BEGIN {old}; {new}; END",
+        f"INSERT INTO {TABLE}({TABLE}) VALUES ('rebuild')",
+    ]
+
+
+def install(connection, share_table: str) -> bool:
+    """Create the index and its triggers and fill it (SQLite only; idempotent).
+
+    False where this SQLite has no FTS5 or no trigram tokenizer (before 3.34): the
+    search then reads the rows, as it always did."""
+    if connection.vendor != "sqlite":
+        return False
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            for sql in _statements(share_table):
+                cursor.execute(sql)
+    except DatabaseError:
+        return False
+    _forget(connection)
+    return True
+
+
+def uninstall(connection) -> None:
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for name in TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    _forget(connection)
+
+
+def repair(connection, share_table: str) -> None:
+    """After migrations: SQLite rebuilds a table to alter it, which drops its triggers.
+
+    An index left without them would go stale, so they are created again and the
+    index refilled; ``usable()`` refuses the index meanwhile."""
+    if connection.vendor != "sqlite":
+        return
+    present = _present(connection)
+    if TABLE in present and not present.issuperset(TRIGGERS):
+        install(connection, share_table)
+
+
+def _present(connection) -> set[str]:
+    names = [TABLE, *TRIGGERS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name FROM sqlite_master WHERE name IN ({', '.join(['%s'] * len(names))})",
+            names,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+# On the connection (``setattr``: ``django.db.connection`` is a proxy that forwards it).
+_KNOWN = "_clientportal_search_index"
+
+
+def _forget(connection) -> None:
+    setattr(connection, _KNOWN, None)
+
+
+def usable(connection) -> bool:
+    """The index and all three triggers are there (asked once per database connection)."""
+    if connection.vendor != "sqlite":
+        return False
+    raw = connection.connection
+    known = getattr(connection, _KNOWN, None)
+    if raw is None or known is None or known[0] is not raw:
+        connection.ensure_connection()
+        raw = connection.connection
+        known = (raw, _present(connection) == {TABLE, *TRIGGERS})
+        setattr(connection, _KNOWN, known)
+    return known[1]
+
+
+def candidates(connection, words: str) -> list[int] | None:
+    """Ids of the shares whose ``search_text`` contains ``words`` (lower-cased), or
+    ``None`` when the index should not decide (see the module docstring)."""
+    if len(words) < MIN_LENGTH or any(c in words for c in _WILDCARDS):
+        return None
+    if not usable(connection):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid FROM {TABLE} WHERE search_text LIKE %s LIMIT %s",
+            [f"%{words}%", CANDIDATE_LIMIT + 1],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) <= CANDIDATE_LIMIT else None
