@@ -236,3 +236,43 @@ def test_the_menu_group_links_the_receipt_verification_for_portal_staff_only(
 def test_add_pages_without_a_real_client_are_404(client, administrator, url_name, value):
     client.force_login(administrator)
     assert client.get(reverse(url_name), {"client": value}).status_code == 404
+
+
+def _routes(resolver=None, prefix=""):
+    from django.urls import URLResolver, get_resolver
+
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern, route)
+        else:
+            view = getattr(pattern.callback, "view_class", pattern.callback)
+            yield route, view.__module__
+
+
+def test_huge_ids_in_staff_urls_are_not_errors(client, superuser_client_login):
+    """Numbers no 64-bit key holds: no row (404), not a database overflow (500)."""
+    import re
+
+    huge = str(2**63)
+    ids = r"<(?:int|cp_id):\w+>"
+    routes = [
+        route
+        for route, module in _routes()
+        if module.startswith("wagtail_clientportal.staff") and re.search(ids, route)
+    ]
+    assert len(routes) >= 10
+    for route in routes:
+        url = "/" + re.sub(ids, huge, re.sub(r"<str:\w+>", "document", route))
+        # (An unmatched path without its slash is redirected to one first: APPEND_SLASH.)
+        assert client.get(url, follow=True).status_code == 404, url
+        small = "/" + re.sub(ids, "999999", re.sub(r"<str:\w+>", "document", route))
+        assert client.get(small).status_code in (403, 404, 405), small
+
+
+@pytest.fixture
+def superuser_client_login(client, django_user_model):
+    email = "root@kancelaria.pl"
+    user = django_user_model.objects.create_superuser(email, email, "x")
+    client.force_login(user)
+    return user

@@ -17,9 +17,9 @@ every URL under the include (unknown ones too) goes through ``guard.portal_view`
 lifetime, never-cache, frame and Content-Security-Policy headers.
 """
 
-from django.urls import path, re_path, register_converter
-from django.urls.converters import IntConverter
+from django.urls import path, re_path
 
+from .. import converters  # noqa: F401  (registers cp_id)
 from .guard import not_found, portal_view
 from .views import (
     account,
@@ -37,15 +37,6 @@ from .views import (
 
 app_name = "wagtail_clientportal"
 
-
-class RowIdConverter(IntConverter):
-    """A row id of the URL: at most 18 digits, what a 64-bit key column holds. A longer
-    number is no row (the catch-all's 404), never a database overflow error (a 500)."""
-
-    regex = "[0-9]{1,18}"
-
-
-register_converter(RowIdConverter, "cp_id")
 
 urlpatterns = [
     path("", login.LoginView.as_view(), name="login"),

@@ -23,7 +23,10 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
-from .. import services
+from .. import (
+    converters,  # noqa: F401  (registers cp_id)
+    services,
+)
 from ..models import PortalUser
 from ..notifications import last_bounced_user_ids
 from ..permissions import is_staff_login
@@ -473,21 +476,21 @@ class PortalUserViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("client/<int:client_pk>/", self.scoped_index("client"), name="client"),
+            path("client/<cp_id:client_pk>/", self.scoped_index("client"), name="client"),
             path(
-                "client/<int:client_pk>/results/",
+                "client/<cp_id:client_pk>/results/",
                 self.scoped_index("client", results_only=True),
                 name="client_results",
             ),
-            path("portal/<int:portal_pk>/", self.scoped_index("portal"), name="portal"),
+            path("portal/<cp_id:portal_pk>/", self.scoped_index("portal"), name="portal"),
             path(
-                "portal/<int:portal_pk>/results/",
+                "portal/<cp_id:portal_pk>/results/",
                 self.scoped_index("portal", results_only=True),
                 name="portal_results",
             ),
-            path("<int:pk>/rodo.zip", person_export_zip, name="rodo_export"),
+            path("<cp_id:pk>/rodo.zip", person_export_zip, name="rodo_export"),
             path(
-                "<int:pk>/erase/",
+                "<cp_id:pk>/erase/",
                 self.construct_view(PersonEraseView, **self.get_delete_view_kwargs()),
                 name="erase",
             ),

@@ -20,7 +20,11 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry
 
-from .. import services, share_kinds
+from .. import (
+    converters,  # noqa: F401  (registers cp_id)
+    services,
+    share_kinds,
+)
 from ..models import Portal, PortalUser, Share
 from . import audit_export, roles
 from .base import Refuse403Mixin, StaffView
@@ -341,11 +345,11 @@ class PortalViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("client/<int:client_pk>/", ClientPortalsView.as_view(), name="client"),
-            path("<int:portal_pk>/", PortalDetailView.as_view(), name="detail"),
-            path("<int:portal_pk>/audit.zip", audit_export.portal_audit_zip, name="audit_zip"),
+            path("client/<cp_id:client_pk>/", ClientPortalsView.as_view(), name="client"),
+            path("<cp_id:portal_pk>/", PortalDetailView.as_view(), name="detail"),
+            path("<cp_id:portal_pk>/audit.zip", audit_export.portal_audit_zip, name="audit_zip"),
             path(
-                "client/<int:client_pk>/audit.zip",
+                "client/<cp_id:client_pk>/audit.zip",
                 audit_export.client_audit_zip,
                 name="client_audit_zip",
             ),

@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.base import ViewSet
 from wagtail.log_actions import log
 from wagtail.models import Collection
 
+from .. import converters  # noqa: F401  (registers cp_id)
 from ..exceptions import ClientPortalError
 from ..models import Client, Portal, Upload, UploadedFile
 from ..services import uploads
@@ -213,8 +214,8 @@ class UploadViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", UploadIndexView.as_view(), name="index"),
-            path("<int:pk>/", UploadDetailView.as_view(), name="detail"),
-            path("file/<int:pk>/", download, name="file"),
+            path("<cp_id:pk>/", UploadDetailView.as_view(), name="detail"),
+            path("file/<cp_id:pk>/", download, name="file"),
         ]
 
     def get_menu_item(self, order=None):
