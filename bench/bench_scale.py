@@ -196,6 +196,7 @@ def run():
 
         return fetch
 
+    full_page = timed(get(small, "q=pismo"), 5)  # all 25 match: a full page, as at 100,000
     for label, query in (
         ("first page", lambda p: ""),
         ("last page", last_query),
@@ -205,9 +206,12 @@ def run():
     ):
         t_small = timed(get(small, query(small)), 5)
         t_big = timed(get(big, query(big)), 5)
+        # A word in 1 % of the titles fills a page at 100,000 shares but finds one of 25:
+        # against the same search at 25 the ratio also counts 24 more rows rendered.
+        also = f", {t_big / full_page:.1f} to a full page at 25" if "1 %" in label else ""
         print(
             f"  {label:13s} 25: {t_small * 1000:7.1f} ms   100,000: {t_big * 1000:7.1f} ms  "
-            f"(ratio {t_big / t_small:.1f})"
+            f"(ratio {t_big / t_small:.1f}{also})"
         )
 
     print(f"{vendor}: client card 'Panel klienta', 5,000 portals vs one full page (50) and 10")

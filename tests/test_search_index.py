@@ -52,39 +52,41 @@ def test_the_index_follows_every_write_and_answers_as_the_rows(editor, portal_a,
     other = DocumentFactory(title="Umowa zażółć obca")
     services.share_items(editor, [portal_a], [umowa, aneks])
     services.share_items(editor, [portal_b], [other])
-    searches = ("zażółć", "umowa", "najmu", "50%", "0%_", "_ra", "ab", "rabatu", "brak")
+    searches = ("zażółć", "umowa", "najmu", "50%", "0%_", "_ra", "ab", "rabatu", "brak", "s 50")
     for words in searches:
         assert _found(portal_a, words) == _scanned(portal_a, words), words
     mine = Share.objects.get(document=umowa)
-    assert search_index.candidates(connection, "zażółć") == sorted(
+    assert search_index.candidate_ids(connection, "zażółć") == sorted(
         Share.objects.filter(document__in=[umowa, other]).values_list("pk", flat=True)
     )
     # A renamed title (the signal rewrites search_text: the update trigger), a revoke,
     # a deleted share: the index says what the rows say.
     umowa.title = "Porozumienie"
     umowa.save()
-    assert search_index.candidates(connection, "najmu") == []
-    assert search_index.candidates(connection, "porozumienie") == [mine.pk]
+    assert search_index.candidate_ids(connection, "najmu") == []
+    assert search_index.candidate_ids(connection, "porozumienie") == [mine.pk]
     assert _found(portal_a, "porozumienie") == [mine.pk]
     services.revoke_shares(editor, [mine])
     assert _found(portal_a, "porozumienie") == [] == _scanned(portal_a, "porozumienie")
     Share.objects.filter(pk=mine.pk).delete()
-    assert search_index.candidates(connection, "porozumienie") == []
+    assert search_index.candidate_ids(connection, "porozumienie") == []
 
 
 def test_the_index_is_asked_only_where_it_answers_exactly_and_briefly(editor, portal_a):
     docs = [DocumentFactory(title=f"Pismo {i}") for i in range(5)]
     services.share_items(editor, [portal_a], docs)
-    # Fewer than three characters, LIKE's own wildcards: the rows are read.
-    assert search_index.candidates(connection, "pi") is None
-    assert search_index.candidates(connection, "pismo%") is None
-    assert search_index.candidates(connection, "pis_o") is None
-    assert len(search_index.candidates(connection, "pismo")) == 5
+    # Fewer than three characters: the rows are read.
+    assert search_index.candidate_ids(connection, "pi") is None
+    assert len(search_index.candidate_ids(connection, "pismo")) == 5
+    # LIKE's wildcards and the phrase's quotes are plain characters to the index.
+    for words in ("pismo%", "pis_o", 'pismo "1"', "pismo 1*", "pismo OR 2"):
+        assert search_index.candidate_ids(connection, words) == [], words
+        assert _found(portal_a, words) == [] == _scanned(portal_a, words), words
     # A word found in more shares than the limit: the ordinary query, which meets its
     # page of matches among the newest rows, answers alone.
     search_index.CANDIDATE_LIMIT, limit = 4, search_index.CANDIDATE_LIMIT
     try:
-        assert search_index.candidates(connection, "pismo") is None
+        assert search_index.candidate_ids(connection, "pismo") is None
         assert len(_found(portal_a, "pismo")) == 5
     finally:
         search_index.CANDIDATE_LIMIT = limit
@@ -101,6 +103,9 @@ def test_a_rare_word_reads_the_index_not_the_portal(logged_in_member, editor, po
         html = logged_in_member.get(url, {"q": "c 77/26"}).content.decode()
     assert "Postanowienie sygn. akt XII C 77/26" in html and "Pismo 001" not in html
     listed = [q["sql"] for q in ctx.captured_queries if f'FROM "{TABLE}"' in q["sql"]]
+    assert search_index.candidate_ids(connection, "c 77/26") == [
+        Share.objects.get(document=rare).pk
+    ]
     searched = [sql for sql in listed if "search_text" in sql]
     assert searched
     with connection.cursor() as cursor:
@@ -108,7 +113,8 @@ def test_a_rare_word_reads_the_index_not_the_portal(logged_in_member, editor, po
             assert f'"{TABLE}"."id" IN (' in sql
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
             plan = " ".join(row[-1] for row in cursor.fetchall())
-            assert "INTEGER PRIMARY KEY" in plan, plan
+            # The one candidate looked up by its key, not the portal's rows read one by one.
+            assert f"SEARCH {TABLE} USING INTEGER PRIMARY KEY" in plan, plan
 
 
 def test_a_table_rebuilt_by_a_migration_gets_its_triggers_back(editor, portal_a):
@@ -118,21 +124,22 @@ def test_a_table_rebuilt_by_a_migration_gets_its_triggers_back(editor, portal_a)
     assert not search_index.usable(connection)
     # Written while the index was not kept: nothing may be missed by a search.
     services.share_items(editor, [portal_a], [DocumentFactory(title="Wyrok zaoczny")])
-    assert search_index.candidates(connection, "zaoczny") is None
+    assert search_index.candidate_ids(connection, "zaoczny") is None
     assert len(_found(portal_a, "zaoczny")) == 1
     search_index.repair(connection, TABLE)
     assert search_index.usable(connection)
-    assert len(search_index.candidates(connection, "zaoczny")) == 1
+    assert len(search_index.candidate_ids(connection, "zaoczny")) == 1
 
 
 def test_the_migration_reverses_and_applies_again(editor, portal_a):
     services.share_items(editor, [portal_a], [DocumentFactory(title="Ugoda")])
     search_index.uninstall(connection)
     assert not search_index.usable(connection)
-    assert search_index.candidates(connection, "ugoda") is None
+    assert search_index.candidate_ids(connection, "ugoda") is None
     assert len(_found(portal_a, "ugoda")) == 1
     assert search_index.install(connection, TABLE)
-    assert search_index.candidates(connection, "ugoda") == [Share.objects.get(portal=portal_a).pk]
+    share = Share.objects.get(portal=portal_a)
+    assert search_index.candidate_ids(connection, "ugoda") == [share.pk]
 
 
 @pytest.fixture

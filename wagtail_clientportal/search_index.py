@@ -5,17 +5,26 @@ SQLite has no index a ``LIKE`` with a leading wildcard can use, so a rare word r
 the one column of every row of the portal (5.6× at 100,000 shares, issue 14). Here an
 FTS5 table with the trigram tokenizer indexes ``Share.search_text`` (external content:
 it stores the index only; three triggers keep it in step with every insert, update
-and delete, whoever writes), and ``candidates()`` asks it which shares contain the
-words.
+and delete, whoever writes), and ``candidate_ids()`` asks it which shares contain
+the words.
 
-The answer is used as a short list of candidates, never as the result: the portal's
-query keeps its own ``search_text LIKE``, portal and activity conditions. A word
-found in more than ``CANDIDATE_LIMIT`` shares of the whole firm is left to the
+The words are asked as one FTS5 phrase (``MATCH``, which reads the index only; a
+``LIKE`` on the FTS table would read every candidate's row to check it, six times
+slower). The answer is used as a list of candidates, never as the result: the
+portal's query keeps its own ``search_text LIKE``, portal and activity conditions. A
+word found in more than ``CANDIDATE_LIMIT`` shares of the whole firm is left to the
 ordinary query, which meets enough matches in the portal's newest rows long before
-it has read far (the index would hand over every match and sort them all). Where
-the index cannot answer exactly or quickly (fewer than three characters, ``LIKE``'s
-own wildcards in the words, SQLite without FTS5, triggers lost with a rebuilt table)
-``candidates()`` returns ``None`` and the search reads the rows, as before.
+it has read far (the index would hand over every match to be looked up and sorted).
+Where the index cannot answer (fewer than three characters, SQLite without FTS5,
+triggers lost with a rebuilt table) ``candidate_ids()`` returns ``None`` and the
+search reads the rows, as before.
+
+The candidates reach the query as a list of ids (``pk__in``), which SQLite counts
+exactly when it plans: a few are looked up by key. Many (a word in 1 % of a
+100,000-share portal) are tested against each row of the portal instead, as SQLite
+guesses some 10 to 25 rows a portal from its averages; still no ``LIKE`` per row. A
+subquery or a join of the index fared worse (tried: SQLite read the portal first
+there too, and a join also for a single candidate).
 """
 
 from __future__ import annotations
@@ -25,10 +34,8 @@ from django.db import DatabaseError, transaction
 TABLE = "clientportal_share_search"
 TRIGGERS = tuple(f"{TABLE}_{when}" for when in ("ai", "ad", "au"))
 CANDIDATE_LIMIT = 2000
-# Trigram matching needs three characters; LIKE's wildcards would need an ESCAPE clause,
-# which the index does not serve.
+# Trigram matching needs three characters.
 MIN_LENGTH = 3
-_WILDCARDS = ("%", "_", "\\")
 
 
 def _statements(share_table: str) -> list[str]:
@@ -120,17 +127,21 @@ def usable(connection) -> bool:
     return known[1]
 
 
-def candidates(connection, words: str) -> list[int] | None:
+def _phrase(words: str) -> str:
+    """``words`` as one FTS5 phrase: with the trigram tokenizer, "contains this substring"
+    (case-folded, so never narrower than the ``LIKE`` it stands in for)."""
+    return '"' + words.replace('"', '""') + '"'
+
+
+def candidate_ids(connection, words: str) -> list[int] | None:
     """Ids of the shares whose ``search_text`` contains ``words`` (lower-cased), or
     ``None`` when the index should not decide (see the module docstring)."""
-    if len(words) < MIN_LENGTH or any(c in words for c in _WILDCARDS):
-        return None
-    if not usable(connection):
+    if len(words) < MIN_LENGTH or not usable(connection):
         return None
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rowid FROM {TABLE} WHERE search_text LIKE %s LIMIT %s",
-            [f"%{words}%", CANDIDATE_LIMIT + 1],
-        )
+        cursor.execute(f"{_MATCHING} LIMIT %s", [_phrase(words), CANDIDATE_LIMIT + 1])
         ids = [row[0] for row in cursor.fetchall()]
     return ids if len(ids) <= CANDIDATE_LIMIT else None
+
+
+_MATCHING = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"

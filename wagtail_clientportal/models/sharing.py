@@ -57,15 +57,17 @@ class ShareQuerySet(models.QuerySet):
         """Shares whose item matches the search ``q`` (case-insensitive substring).
 
         ``search_text`` is stored lower-cased, so a plain ``LIKE '%q%'`` (``contains``)
-        is enough: on PostgreSQL the trigram index of migration 0007 serves it. On
-        SQLite the FTS5 index of migration 0019 names the candidates first, when they
-        are few (``search_index``; one query, here); otherwise the query reads one
-        column of the portal's rows, no joins.
+        is enough: on PostgreSQL the trigram index of migration 0007 serves it; on
+        SQLite the FTS5 index of migration 0019 names the candidates first, when
+        there are few (``search_index``; one query, here), and the query looks them up
+        by key; otherwise it reads one column of the portal's rows, no joins.
         """
         words = q.lower()
         found = self.filter(search_text__contains=words)
-        ids = search_index.candidates(connections[self.db], words)
-        return found if ids is None else found.filter(pk__in=ids)
+        ids = search_index.candidate_ids(connections[self.db], words)
+        if ids is None:
+            return found
+        return found.filter(pk__in=ids) if ids else found.none()
 
     def revoked(self):
         return self.filter(revoked_at__isnull=False)
