@@ -138,10 +138,13 @@ def candidate_ids(connection, words: str) -> list[int] | None:
     ``None`` when the index should not decide (see the module docstring)."""
     if len(words) < MIN_LENGTH or not usable(connection):
         return None
+    # Each id is a parameter of the portal's query: stay well under this SQLite's limit
+    # (999 where it was built so; Django 5.2 assumes that everywhere).
+    limit = min(CANDIDATE_LIMIT, connection.features.max_query_params - 100)
     with connection.cursor() as cursor:
-        cursor.execute(f"{_MATCHING} LIMIT %s", [_phrase(words), CANDIDATE_LIMIT + 1])
+        cursor.execute(f"{_MATCHING} LIMIT %s", [_phrase(words), limit + 1])
         ids = [row[0] for row in cursor.fetchall()]
-    return ids if len(ids) <= CANDIDATE_LIMIT else None
+    return ids if len(ids) <= limit else None
 
 
 _MATCHING = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
