@@ -124,6 +124,38 @@ def test_a_rare_word_reads_the_index_not_the_portal(logged_in_member, editor, po
             assert f"SEARCH {TABLE} USING INTEGER PRIMARY KEY" in plan, plan
 
 
+def _plans(client, url, words):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, {"q": words})
+    assert response.status_code == 200
+    searched = [q["sql"] for q in ctx.captured_queries if "search_text" in q["sql"]]
+    assert searched
+    with connection.cursor() as cursor:
+        for sql in searched:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            yield sql, " ".join(row[-1] for row in cursor.fetchall())
+
+
+def test_many_candidates_are_looked_up_by_key_not_under_the_portals_index(
+    logged_in_member, portal_a, monkeypatch
+):
+    """A word in 100 of 300 shares: more candidates than SQLite, without statistics,
+    guesses a portal holds, so it would walk the portal's index (which also gives the
+    page's order) and test every row; ``by_key`` keeps it on the candidates' keys."""
+    from tests.test_portal_scale import _bulk
+
+    _bulk(portal_a, 300)
+    words = "pismo 1"  # Pismo 100 to 199
+    url = reverse("wagtail_clientportal:section", args=[portal_a.pk, "documents"])
+    for sql, plan in _plans(logged_in_member, url, words):
+        assert f'+"{TABLE}"."portal_id" = ' in sql
+        assert "(portal_id=?)" not in plan, plan
+    # The same rows as the portal read one by one; and the plan without the steering.
+    assert len(_found(portal_a, words)) == 100 == len(_scanned(portal_a, words))
+    monkeypatch.setattr(search_index, "by_key", lambda queryset: queryset)
+    assert any("(portal_id=?)" in plan for _sql, plan in _plans(logged_in_member, url, words))
+
+
 def test_a_table_rebuilt_by_a_migration_gets_its_triggers_back(editor, portal_a):
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TRIGGER {search_index.TRIGGERS[0]}")

@@ -60,14 +60,15 @@ class ShareQuerySet(models.QuerySet):
         is enough: on PostgreSQL the trigram index of migration 0007 serves it; on
         SQLite the FTS5 index of migration 0019 names the candidates first, when
         there are few (``search_index``; one query, here), and the query looks them up
-        by key; otherwise it reads one column of the portal's rows, no joins.
+        by key (call it on the portal's shares: ``by_key`` steers that portal's term);
+        otherwise it reads one column of the portal's rows, no joins.
         """
         words = q.lower()
         found = self.filter(search_text__contains=words)
         ids = search_index.candidate_ids(connections[self.db], words)
         if ids is None:
             return found
-        return found.filter(pk__in=ids) if ids else found.none()
+        return search_index.by_key(found.filter(pk__in=ids)) if ids else found.none()
 
     def revoked(self):
         return self.filter(revoked_at__isnull=False)
