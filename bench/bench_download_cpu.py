@@ -16,11 +16,15 @@ itself does to keep a file private: its view then also reads the restriction's
 collection and checks the login).
 ``time.process_time()`` (CPU of this process, all threads) over N requests, best of
 several rounds, rounds alternating between the cases; round trips of one request by
-``CaptureQueriesContext``. One database connection for the run, as the stack keeps
+``CaptureQueriesContext``. On PostgreSQL also the database's CPU per request: its
+backend process's time from ``/proc`` (the server runs on this machine), where the
+writes of the delivery records show. One database connection for the run, as the stack keeps
 them (deploy/settings.py, ``conn_max_age``) and as Django's test cases do: the test
 settings' ``conn_max_age=0`` would otherwise open a new connection per request and
 make connecting the largest cost of every case (asserted after the run). Sessions
-stay in the database (the test settings; the stack keeps them in Redis). Wall-clock
+stay in the database (the test settings; the stack keeps them in Redis). On PostgreSQL
+the stack's connection options too: parameters bound by the server and every repeated
+statement prepared (deploy/settings.py). Wall-clock
 req/s under load: bench_load.py (the stack).
 The test client's own work is in every case alike; a real server adds its own.
 """
@@ -65,6 +69,10 @@ def main():
         # reconnects ``close_old_connections`` around every request, so disconnecting that
         # signal is not enough; with no age limit the handler keeps the connection open.
         connection.settings_dict["CONN_MAX_AGE"] = None
+        if connection.vendor == "postgresql":
+            # The stack's options (deploy/settings.py): each repeated statement prepared.
+            options = connection.settings_dict.setdefault("OPTIONS", {})
+            options.update(server_side_binding=True, prepare_threshold=2)
         connection.close()
         run()
 
@@ -75,6 +83,22 @@ def run():
         measure(media)
     finally:
         shutil.rmtree(media, ignore_errors=True)
+
+
+def backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (``/proc``), or
+    ``None`` (SQLite, or a server elsewhere)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(media):
@@ -110,7 +134,7 @@ def measure(media):
             "portal, stream": (portal_url, stream),
             "portal, x-accel-redirect": (portal_url, xaccel),
         }
-        queries, cpu = {}, {}
+        queries, cpu, db_cpu = {}, {}, {}
         for name, (url, settings) in cases.items():
             with settings:
                 for _ in range(20):  # warm up: imports, caches, the stored file's hash
@@ -122,19 +146,23 @@ def measure(media):
         for _ in range(ROUNDS):
             for name, (url, settings) in cases.items():
                 with settings:
-                    used = time.process_time()
+                    used, db_used = time.process_time(), backend_cpu()
                     for _ in range(N):
                         _fetch(client, url)
                     per = (time.process_time() - used) / N * 1000
+                    if db_used is not None:
+                        db_per = (backend_cpu() - db_used) / N * 1000
+                        db_cpu[name] = min(db_cpu.get(name, float("inf")), db_per)
                 cpu[name] = min(cpu.get(name, float("inf")), per)
         assert connection.connection is one_connection, "the database was reconnected"
         base = cpu["Wagtail serve view"]
         vendor = connection.vendor
         print(f"{SIZE // 1024} KiB, {N} requests × best of {ROUNDS} rounds, {vendor}")
         for name in cases:
+            database = f"  database {db_cpu[name]:5.2f} ms" if name in db_cpu else ""
             print(
                 f"  {name:<26} {cpu[name]:6.2f} ms CPU/request  {queries[name]:3d} round trips"
-                f"  Wagtail/this {base / cpu[name]:.2f}×"
+                f"  Wagtail/this {base / cpu[name]:.2f}×{database}"
             )
 
 
