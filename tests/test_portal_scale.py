@@ -85,6 +85,37 @@ def test_pages_walk_forward_and_back_by_keyset_without_offset(logged_in, portal_
     assert "60 pozycji" in first
 
 
+def test_a_search_pages_by_keys_then_reads_only_the_pages_rows(logged_in, portal_a, settings):
+    """A search's matches are sorted as keys alone; the page's joins run for its own
+    rows only (PostgreSQL had joined every match, hashing the whole document table).
+    Forward, back and to the last page, the rows are those of the ordinary query."""
+    settings.WAGTAILCLIENTPORTAL_PAGE_SIZE = 25
+    _bulk(portal_a, 60)
+    _bulk(portal_a, 5, prefix="Aneks")
+    url = reverse("wagtail_clientportal:section", args=[portal_a.pk, "documents"])
+    documents = get_document_model()._meta.db_table
+    with CaptureQueriesContext(connection) as ctx:
+        first = logged_in.get(url, {"q": "pismo"}).content.decode()
+    joined = [q["sql"] for q in ctx.captured_queries if f'JOIN "{documents}"' in q["sql"]]
+    page_query = [sql for sql in joined if "search_text" in sql]
+    assert len(page_query) == 1
+    # The page's keys and one more (is there a next page?); on SQLite also the candidates.
+    lists = re.findall(r'"id" IN \(([^)]*)\)', page_query[0])
+    assert 26 in [len(keys.split(",")) for keys in lists]
+    pages = [_titles(first)]
+    html = first
+    while nxt := _link(html, "next"):
+        html = logged_in.get(f"{url}?{nxt}").content.decode()
+        pages.append(_titles(html))
+    assert [len(p) for p in pages] == [25, 25, 10]
+    assert [t for p in pages for t in p] == [f"Pismo {i:03d}" for i in reversed(range(60))]
+    back = logged_in.get(f"{url}?{_link(html, 'prev')}").content.decode()
+    assert _titles(back) == pages[1]
+    last = logged_in.get(url, {"q": "pismo", "page": "last"}).content.decode()
+    assert _titles(last) == [f"Pismo {i:03d}" for i in reversed(range(25))]
+    assert "Aneks" not in first + back + last
+
+
 def test_hiding_superseded_versions_does_not_read_the_whole_portal(logged_in, portal_a):
     """An older pinned version is hidden by asking about its own successor only. The
     earlier ``superseded_by IN (every listed share)`` made PostgreSQL hash every share of

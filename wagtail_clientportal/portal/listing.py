@@ -124,21 +124,24 @@ class KeysetPage:
         return len(self.object_list)
 
 
-def keyset_page(filtered, ordered, per_page: int, *, after=None, before=None, last=False):
+def keyset_page(
+    filtered, ordered, per_page: int, *, after=None, before=None, last=False, late=False
+):
     """The page of ``ordered`` (``filtered`` annotated, newest first) the cursor names.
 
     ``filtered`` is the same rows unannotated: it answers the capped count and the
-    "is there anything on the other side" questions cheaply.
+    "is there anything on the other side" questions cheaply. ``late``: the page's keys
+    are found first and its rows read by key (``_take``), for a search.
     """
     after, before = parse_cursor(after) if after else None, parse_cursor(before) if before else None
     ascending = ordered.order_by("shared_at", "pk")
     if after is not None:
-        rows = list(ordered.filter(_older_than(*after))[: per_page + 1])
+        rows = _take(ordered.filter(_older_than(*after)), per_page + 1, late)
         has_next, rows = len(rows) > per_page, rows[:per_page]
         has_previous = bool(rows) and filtered.filter(_newer_than(*_key(rows[0]))).exists()
     elif before is not None or last:
         window = ascending.filter(_newer_than(*before)) if before is not None else ascending
-        rows = list(window[: per_page + 1])
+        rows = _take(window, per_page + 1, late)
         has_previous, rows = len(rows) > per_page, rows[:per_page][::-1]
         has_next = (
             before is not None
@@ -146,7 +149,7 @@ def keyset_page(filtered, ordered, per_page: int, *, after=None, before=None, la
             and filtered.filter(_older_than(*_key(rows[-1]))).exists()
         )
     else:
-        rows = list(ordered[: per_page + 1])
+        rows = _take(ordered, per_page + 1, late)
         has_next, rows, has_previous = len(rows) > per_page, rows[:per_page], False
     count = filtered.values("pk")[: COUNT_CAP + 1].count()
     return KeysetPage(
@@ -159,6 +162,21 @@ def keyset_page(filtered, ordered, per_page: int, *, after=None, before=None, la
         count=min(count, COUNT_CAP),
         count_is_capped=count > COUNT_CAP,
     )
+
+
+def _take(rows, n: int, late: bool) -> list:
+    """The first ``n`` of ``rows``; with ``late``, their keys first, then those rows.
+
+    A search's matches are not in the order of an index, so the database sorts them all
+    for the page; with the page's joins in that query PostgreSQL joined every match
+    first and hashed the whole document table for it (a word in 1 % of 100,000 shares:
+    20 of 24 ms). Sorting the keys alone and then reading 26 rows by key costs one
+    more round trip. The second query keeps every condition of the first."""
+    if not late:
+        return list(rows[:n])
+    keys = list(rows.values_list("pk", flat=True)[:n])
+    found = {share.pk: share for share in rows.filter(pk__in=keys)}
+    return [found[key] for key in keys if key in found]
 
 
 def _key(share: Share):
@@ -275,7 +293,9 @@ def page_of(
 ):
     filtered = section_filter(shares, section, q=q, kind=kind)
     ordered = annotated(filtered, portal_user).order_by("-shared_at", "-pk")
-    page_obj = keyset_page(filtered, ordered, per_page, after=after, before=before, last=last)
+    page_obj = keyset_page(
+        filtered, ordered, per_page, after=after, before=before, last=last, late=bool(q)
+    )
     rows = [row_for(share) for share in page_obj.object_list]
     invoice_rows = {row.invoice.pk: row for row in rows if row.invoice is not None}
     if invoice_rows:
