@@ -316,8 +316,10 @@ def staff_listings(vendor, admin, documents):
     # 10 clients with 5 of everything: every listing's first page is as full as it is at
     # 5,000 clients, so the ratio shows what the number of clients costs, not page filling.
     clients(10, per=5)
+    _harness.analyze()
     few = {name: timed(each(url), 5) for name, url in pages.items()}
     clients(4_990, per=1)
+    _harness.analyze()  # as autovacuum would after such growth (the portal section too)
     print(f"{vendor}: staff listings, 5,000 clients vs 10")
     for name, url in pages.items():
         many = timed(each(url), 5)

@@ -156,6 +156,24 @@ def test_many_candidates_are_looked_up_by_key_not_under_the_portals_index(
     assert any("(portal_id=?)" in plan for _sql, plan in _plans(logged_in_member, url, words))
 
 
+def test_a_common_word_finds_its_page_in_order_then_reads_the_rows_by_key(
+    logged_in_member, portal_a, monkeypatch
+):
+    """More matches than the index names: the keys are found walking the portal's index
+    in the page's order (it stops at the page); the page's rows are then read by key,
+    not by walking the whole portal again for 26 keys."""
+    from tests.test_portal_scale import _bulk
+
+    _bulk(portal_a, 300)
+    monkeypatch.setattr(search_index, "CANDIDATE_LIMIT", 10)
+    url = reverse("wagtail_clientportal:section", args=[portal_a.pk, "documents"])
+    plans = list(_plans(logged_in_member, url, "pismo"))
+    keys = [plan for sql, plan in plans if sql.startswith(f'SELECT "{TABLE}"."id" AS "pk" ')]
+    rows = [plan for sql, plan in plans if sql.startswith(f'SELECT "{TABLE}"."id", ')]
+    assert len(keys) == 1 and "USING INDEX clientportal_share_portal_doc" in keys[0], keys
+    assert len(rows) == 1 and "(portal_id=?)" not in rows[0], rows
+
+
 def test_a_table_rebuilt_by_a_migration_gets_its_triggers_back(editor, portal_a):
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TRIGGER {search_index.TRIGGERS[0]}")

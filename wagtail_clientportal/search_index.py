@@ -32,7 +32,7 @@ there too, and a join also for a single candidate).
 
 from __future__ import annotations
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Func
 from django.db.models.expressions import Col
 from django.db.models.lookups import Exact
@@ -169,7 +169,9 @@ def by_key(queryset, field: str = "portal"):
     ``pk__in`` list by key, not every row under that field's index (module docstring).
 
     Only the form of the term changes, so the rows are the same; a queryset without
-    such a term is returned as it is (nothing to steer)."""
+    such a term, or on another database, is returned as it is (nothing to steer)."""
+    if connections[queryset.db].vendor != "sqlite":
+        return queryset
     queryset = queryset._chain()
     query = queryset.query
     _steer(query.where, query.get_initial_alias(), field)

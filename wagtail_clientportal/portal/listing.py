@@ -20,7 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import share_kinds
+from .. import search_index, share_kinds
 from ..filenames import download_name
 from ..models import AccessEvent, Share
 from ..money import format_amount
@@ -175,7 +175,10 @@ def _take(rows, n: int, late: bool) -> list:
     if not late:
         return list(rows[:n])
     keys = list(rows.values_list("pk", flat=True)[:n])
-    found = {share.pk: share for share in rows.filter(pk__in=keys)}
+    # Read by key, in no order (the keys give it): SQLite would otherwise walk the
+    # portal's index in the page's order to find 26 rows (``by_key``).
+    by_key = search_index.by_key(rows.filter(pk__in=keys).order_by())
+    found = {share.pk: share for share in by_key}
     return [found[key] for key in keys if key in found]
 
 
