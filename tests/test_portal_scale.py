@@ -116,6 +116,24 @@ def test_a_search_pages_by_keys_then_reads_only_the_pages_rows(logged_in, portal
     assert "Aneks" not in first + back + last
 
 
+def test_a_row_gone_between_a_search_pages_two_queries_keeps_the_next_page(
+    portal_a, member, monkeypatch
+):
+    """Revoked between the keys and the rows: the row is not shown, and the page still
+    knows a next one follows (from the keys, not from the rows read)."""
+    from types import SimpleNamespace
+
+    _bulk(portal_a, 30)
+    shares = services.visible_shares(member, portal_a)
+    newest = Share.objects.filter(portal=portal_a).order_by("-pk").first()
+    # The second query (rows by key) no longer finds the newest; the first found it.
+    gone = SimpleNamespace(by_key=lambda rows: rows.exclude(pk=newest.pk))
+    monkeypatch.setattr(listing, "search_index", gone)
+    page, rows = listing.page_of(shares, member, "documents", q="pismo", per_page=25)
+    assert (page.has_next, len(rows)) == (True, 25), (page, len(rows))
+    assert newest.pk not in [share.pk for share in page.object_list]
+
+
 def test_hiding_superseded_versions_does_not_read_the_whole_portal(logged_in, portal_a):
     """An older pinned version is hidden by asking about its own successor only. The
     earlier ``superseded_by IN (every listed share)`` made PostgreSQL hash every share of

@@ -38,6 +38,8 @@ from django.db.models.expressions import Col
 from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, WhereNode
 
+from . import conf
+
 TABLE = "clientportal_share_search"
 TRIGGERS = tuple(f"{TABLE}_{when}" for when in ("ai", "ad", "au"))
 CANDIDATE_LIMIT = 2000
@@ -147,7 +149,9 @@ def candidate_ids(connection, words: str) -> list[int] | None:
         return None
     # Each id is a parameter of the portal's query: stay well under this SQLite's limit
     # (999 where it was built so; Django 5.2 assumes that everywhere).
-    limit = min(CANDIDATE_LIMIT, connection.features.max_query_params - 100)
+    # The page's query also carries its keys (``listing._take``): one more than a page.
+    spare = connection.features.max_query_params - 100 - conf.page_size() - 1
+    limit = min(CANDIDATE_LIMIT, spare)
     with connection.cursor() as cursor:
         cursor.execute(f"{_MATCHING} LIMIT %s", [_phrase(words), limit + 1])
         ids = [row[0] for row in cursor.fetchall()]

@@ -136,21 +136,21 @@ def keyset_page(
     after, before = parse_cursor(after) if after else None, parse_cursor(before) if before else None
     ascending = ordered.order_by("shared_at", "pk")
     if after is not None:
-        rows = _take(ordered.filter(_older_than(*after)), per_page + 1, late)
-        has_next, rows = len(rows) > per_page, rows[:per_page]
+        rows, found = _take(ordered.filter(_older_than(*after)), per_page + 1, late)
+        has_next, rows = found > per_page, rows[:per_page]
         has_previous = bool(rows) and filtered.filter(_newer_than(*_key(rows[0]))).exists()
     elif before is not None or last:
         window = ascending.filter(_newer_than(*before)) if before is not None else ascending
-        rows = _take(window, per_page + 1, late)
-        has_previous, rows = len(rows) > per_page, rows[:per_page][::-1]
+        rows, found = _take(window, per_page + 1, late)
+        has_previous, rows = found > per_page, rows[:per_page][::-1]
         has_next = (
             before is not None
             and bool(rows)
             and filtered.filter(_older_than(*_key(rows[-1]))).exists()
         )
     else:
-        rows = _take(ordered, per_page + 1, late)
-        has_next, rows, has_previous = len(rows) > per_page, rows[:per_page], False
+        rows, found = _take(ordered, per_page + 1, late)
+        has_next, rows, has_previous = found > per_page, rows[:per_page], False
     count = filtered.values("pk")[: COUNT_CAP + 1].count()
     return KeysetPage(
         object_list=rows,
@@ -164,8 +164,10 @@ def keyset_page(
     )
 
 
-def _take(rows, n: int, late: bool) -> list:
-    """The first ``n`` of ``rows``; with ``late``, their keys first, then those rows.
+def _take(rows, n: int, late: bool) -> tuple[list, int]:
+    """The first ``n`` of ``rows`` and how many there were; with ``late``, their keys
+    first, then those rows (how many: the keys, so a row revoked between the two
+    queries does not make a full page look like the last one).
 
     A search's matches are not in the order of an index, so the database sorts them all
     for the page; with the page's joins in that query PostgreSQL joined every match
@@ -173,13 +175,14 @@ def _take(rows, n: int, late: bool) -> list:
     20 of 24 ms). Sorting the keys alone and then reading 26 rows by key costs one
     more round trip. The second query keeps every condition of the first."""
     if not late:
-        return list(rows[:n])
+        taken = list(rows[:n])
+        return taken, len(taken)
     keys = list(rows.values_list("pk", flat=True)[:n])
     # Read by key, in no order (the keys give it): SQLite would otherwise walk the
     # portal's index in the page's order to find 26 rows (``by_key``).
     by_key = search_index.by_key(rows.filter(pk__in=keys).order_by())
     found = {share.pk: share for share in by_key}
-    return [found[key] for key in keys if key in found]
+    return [found[key] for key in keys if key in found], len(keys)
 
 
 def _key(share: Share):
