@@ -134,6 +134,34 @@ def test_a_row_gone_between_a_search_pages_two_queries_keeps_the_next_page(
     assert newest.pk not in [share.pk for share in page.object_list]
 
 
+@pytest.mark.parametrize("limit", [2000, 0])  # SQLite: with the index's candidates, without
+def test_a_search_shows_nothing_rule_9_hides(logged_in, editor, portal_a, portal_b, limit):
+    """Revoked, expired, another portal's, and an invoice moved to another client: a
+    search page (keys first, then rows by key) lists none of them."""
+    from tests.factories import ClientFactory, InvoiceFactory
+    from wagtail_clientportal import search_index
+
+    search_index.CANDIDATE_LIMIT, old = limit, search_index.CANDIDATE_LIMIT
+    try:
+        kept, revoked, expired = (DocumentFactory(title=f"Szukaj {n}") for n in "ABC")
+        services.share_items(editor, [portal_a], [kept, revoked, expired])
+        services.share_items(editor, [portal_b], [DocumentFactory(title="Szukaj obcy")])
+        services.revoke_shares(editor, list(Share.objects.filter(document=revoked)))
+        Share.objects.filter(document=expired).update(expires_at=timezone.now())
+        invoice = InvoiceFactory(client=portal_a.client, number="FV/SZUKAJ/1")
+        services.share_items(editor, [portal_a], [invoice])
+        invoice.client = ClientFactory()
+        invoice.save()
+        for section in ("documents", "invoices"):
+            url = reverse("wagtail_clientportal:section", args=[portal_a.pk, section])
+            html = logged_in.get(url, {"q": "szukaj"}).content.decode()
+            assert "Szukaj B" not in html and "Szukaj C" not in html and "obcy" not in html
+            assert "FV/SZUKAJ/1" not in html
+            assert ("Szukaj A" in html) == (section == "documents")
+    finally:
+        search_index.CANDIDATE_LIMIT = old
+
+
 def test_hiding_superseded_versions_does_not_read_the_whole_portal(logged_in, portal_a):
     """An older pinned version is hidden by asking about its own successor only. The
     earlier ``superseded_by IN (every listed share)`` made PostgreSQL hash every share of

@@ -178,7 +178,7 @@ def by_key(queryset, field: str = "portal"):
         return queryset
     queryset = queryset._chain()
     query = queryset.query
-    _steer(query.where, query.get_initial_alias(), field)
+    _steer(query.where, query.base_table, field)
     return queryset
 
 
