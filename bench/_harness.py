@@ -55,3 +55,16 @@ def analyze() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def process_cpu(pid, children: bool = False) -> float | None:
+    """CPU seconds a process has used so far, from ``/proc/<pid>/stat`` (user + system;
+    with ``children``, also its reaped children's, so that a recycled worker's CPU is not
+    lost), or ``None`` if it has ended or is not on this machine."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # the command may hold spaces
+    except OSError:
+        return None
+    ticks = fields[11:15] if children else fields[11:13]
+    return sum(int(value) for value in ticks) / os.sysconf("SC_CLK_TCK")
