@@ -64,7 +64,7 @@ stack: $(STAMP)
 # the download pairs again over a 1 Gbit/s veth link (root; skipped, with a note, otherwise).
 bench-load: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
-	$(BIN)/python bench/bench_load.py --link 1gbit
+	$(BIN)/python bench/bench_load.py --link 1gbit --rounds 3
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,7 +6,10 @@ then runs locust headless six times, loopback only, with no think time (capacity
 
 1. ``PortalClient``: each user logs in with its emailed code, then browses the
    first page (2), searches (1) and downloads (4) through the x-accel offload;
-2. ``PortalDownloader``: downloads only, through the check and the offload;
+2. ``PortalDownloader``: downloads only, through the check and the offload, everyone
+   from the one portal (the worst case: every delivery locks that portal's chain);
+   ``PortalSpreadDownloader``: the same, each person from their own matter's portal,
+   the people spread over ``--matters`` portals (default 10) as a firm's clients are;
 3. ``StaticBaseline``: the same files as plain nginx static files;
 4. ``WagtailServe``: as many small documents through Wagtail's own serve view, public
    and fetched anonymously (the cheapest case: no session, no user, no device);
@@ -21,7 +24,10 @@ Redis, read from /proc around each run): on two shared cores, CPU per request is
 bounds requests per second, and it says which server spends it. Also locust's own CPU
 per request and how idle the machine was: where the client is the limit (large files
 on loopback), a third of the machine stays idle.
-``--users`` and ``--seconds`` change the load (defaults 50 and 60).
+``--users`` and ``--seconds`` change the load (defaults 50 and 60). ``--rounds N`` runs
+the small-download comparison (one portal, spread, Wagtail's private document) N times,
+alternating, and prints each round's ratios and their median: on two shared cores one
+run's ratio moves with whatever else the machine does.
 
 ``--link RATE`` (repeatable, tc units: ``1gbit``) runs the download pairs (small files,
 and large files, each through the check + offload and as nginx static files) again,
@@ -37,6 +43,7 @@ import csv
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -48,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _harness import process_cpu  # noqa: E402
 from _link import HOST_ADDRESS, NS_ADDRESS, add_link_argument, open_link  # noqa: E402
 
 from deploy.stack import Stack  # noqa: E402
@@ -66,6 +74,22 @@ def log_everyone_in(stack):
         return list(pool.map(one, stack.seed["emails"]))
 
 
+def wait_for_outbox(stack, timeout=300):
+    """Wait until the workers have sent every notification the seeding queued (each
+    share onto each matter tells its people): otherwise the first timed run shares the
+    two cores with the ``db_worker`` processes. Returns the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        waiting = stack.run_python(
+            "from wagtail_clientportal.models import Notification\n"
+            "result = Notification.objects.filter(status__in=('queued', 'sending')).count()"
+        )
+        if not waiting:
+            return time.monotonic() - started
+        time.sleep(1)
+    raise RuntimeError(f"{waiting} notifications still unsent after {timeout} s")
+
+
 SERVERS = ("gunicorn", "postgres", "nginx", "redis")
 
 
@@ -76,19 +100,16 @@ def server_cpu() -> dict[str, float]:
     gunicorn recycles a worker (``max_requests``) or PostgreSQL ends a backend, the CPU
     moves to the parent's count, so the difference of two readings stays right. Every
     PostgreSQL on the machine is counted: nothing else uses it during the run."""
-    tick = os.sysconf("SC_CLK_TCK")
     totals = dict.fromkeys(SERVERS, 0.0)
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 command = f.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue  # ended meanwhile
         server = next((name for name in SERVERS if name in command), None)
         if server and "locust" not in command:
-            totals[server] += sum(int(value) for value in fields[11:15]) / tick
+            totals[server] += process_cpu(pid, children=True) or 0.0  # or ended meanwhile
     return totals
 
 
@@ -188,11 +209,43 @@ def rate(row) -> float:
     return float(row["Requests/s"])
 
 
+SMALL_ROUND = (
+    ("PortalDownloader", "download (x-accel)"),
+    ("PortalSpreadDownloader", "download (x-accel, spread)"),
+    ("WagtailServePrivate", "download (Wagtail serve view, logged in)"),
+)
+
+
+def small_round(stack, args):
+    """One round of the small-download comparison: the portal from one portal, spread
+    over the matters, and Wagtail's serve view of a private document, back to back."""
+    return [run_locust(stack, name, args.users, args.seconds) for name, _ in SMALL_ROUND]
+
+
+def print_rounds(rounds):
+    """Each round's portal / Wagtail (logged in) ratios, and their medians."""
+    if len(rounds) < 2:
+        return
+    ratios = []
+    for runs in rounds:
+        one, spread, wagtail = (run[name] for run, (_, name) in zip(runs, SMALL_ROUND, strict=True))
+        ratios.append((rate(one) / rate(wagtail), rate(spread) / rate(wagtail)))
+    print("small downloads / Wagtail's serve view (logged in), each round: one portal, spread")
+    for n, (one, spread) in enumerate(ratios, 1):
+        print(f"round {n}: {one:.2f}x, {spread:.2f}x")
+    print(
+        f"median of {len(ratios)}: {statistics.median(r[0] for r in ratios):.2f}x, "
+        f"{statistics.median(r[1] for r in ratios):.2f}x"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--large-mib", type=int, default=20)
+    parser.add_argument("--matters", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1)
     add_link_argument(parser, "also run the download pairs over a veth link limited to RATE (root)")
     args = parser.parse_args()
     # SIGTERM (kill, timeout) unwinds like Ctrl-C: the finally blocks stop the stack and
@@ -217,15 +270,17 @@ def measure(args, link):
             large_size=args.large_mib * 1024 * 1024,
             public=20,
             private=20,
+            matters=args.matters,
         )
         started = time.monotonic()
         stack.sessions = log_everyone_in(stack)
         logins = time.monotonic() - started
+        drained = wait_for_outbox(stack)
         portal = run_locust(stack, "PortalClient", args.users, args.seconds)
-        downloads = run_locust(stack, "PortalDownloader", args.users, args.seconds)
+        rounds = [small_round(stack, args) for _ in range(args.rounds)]
+        downloads, spread, private = rounds[0]
         static = run_locust(stack, "StaticBaseline", args.users, args.seconds)
         wagtail = run_locust(stack, "WagtailServe", args.users, args.seconds)
-        private = run_locust(stack, "WagtailServePrivate", args.users, args.seconds)
         large = run_locust(stack, "PortalLargeDownloader", args.users, args.seconds)
         large_static = run_locust(stack, "StaticLargeBaseline", args.users, args.seconds)
         for link_rate in args.link if link else []:
@@ -243,6 +298,7 @@ def measure(args, link):
         stack.stop()
     print(f"{args.users} users, {args.seconds} s each run, no think time, loopback")
     print(f"{args.users} logins with emailed codes, 4 at a time: {logins:.1f} s")
+    print(f"then the seeding's notifications sent by the workers: {drained:.1f} s more")
     print("| request | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, row in portal.items():
@@ -251,7 +307,9 @@ def measure(args, link):
     print(line("portal run, all", portal["Aggregated"]))
     offloaded = downloads["download (x-accel)"]
     baseline = static["download (nginx static)"]
-    print(line("downloads only, portal check + x-accel", offloaded))
+    print(line("downloads only, portal check + x-accel, one portal", offloaded))
+    spread_row = spread["download (x-accel, spread)"]
+    print(line(f"downloads only, portal check + x-accel, {args.matters} portals", spread_row))
     print(line("downloads only, nginx static", baseline))
     served = wagtail["download (Wagtail serve view)"]
     print(line("downloads only, Wagtail's serve view, public (baseline)", served))
@@ -265,7 +323,8 @@ def measure(args, link):
     print("Server CPU per request (ms), downloads only, loopback:")
     print("| run | all | " + " | ".join(SERVERS) + " |")
     print("| --- | --- | " + " | ".join("---" for _ in SERVERS) + " |")
-    print(cpu_line("portal check + x-accel", downloads, offloaded))
+    print(cpu_line("portal check + x-accel, one portal", downloads, offloaded))
+    print(cpu_line(f"portal check + x-accel, {args.matters} portals", spread, spread_row))
     print(cpu_line("Wagtail's serve view, logged in", private, closed))
     print(cpu_line("Wagtail's serve view, public", wagtail, served))
     print(cpu_line("nginx static", static, baseline))
@@ -281,9 +340,14 @@ def measure(args, link):
     print(f"small downloads, portal / nginx static: {rate(offloaded) / rate(baseline):.2f}x")
     public, logged_in = rate(offloaded) / rate(served), rate(offloaded) / rate(closed)
     print(
-        f"small downloads, portal / Wagtail's serve view: public {public:.2f}x, "
+        f"small downloads, one portal / Wagtail's serve view: public {public:.2f}x, "
         f"logged in {logged_in:.2f}x"
     )
+    print(
+        f"small downloads, {args.matters} portals / Wagtail's serve view: public "
+        f"{rate(spread_row) / rate(served):.2f}x, logged in {rate(spread_row) / rate(closed):.2f}x"
+    )
+    print_rounds(rounds)
     print(
         f"{args.large_mib} MiB downloads, portal / nginx static: "
         f"{rate(big) * args.large_mib:.0f} / {rate(big_static) * args.large_mib:.0f} MiB/s = "
@@ -305,7 +369,7 @@ def measure(args, link):
             f"{rate(big) * args.large_mib:.0f} / {rate(big_static) * args.large_mib:.0f} "
             f"MiB/s = {rate(big) / rate(big_static):.2f}x"
         )
-    runs = [portal, downloads, static, wagtail, private, large, large_static]
+    runs = [portal, static, wagtail, large, large_static, *(r for run in rounds for r in run)]
     runs += [run for by_class in over_link.values() for run in by_class.values()]
     errors = sum(int(r["Aggregated"]["Failure Count"]) for r in runs)
     return 1 if errors else 0

@@ -14,7 +14,9 @@ import random
 from locust import HttpUser, between, task
 
 SEED = json.loads(os.environ.get("CLIENTPORTAL_SEED", "{}"))
-_sessions = itertools.cycle(json.loads(os.environ.get("CLIENTPORTAL_SESSIONS", "[{}]")))
+SESSIONS = json.loads(os.environ.get("CLIENTPORTAL_SESSIONS", "[{}]"))
+# The n-th user started in this process is the n-th person logged in (and their seat).
+_people = itertools.cycle(range(len(SESSIONS)))
 # Seconds each user waits between requests: 0 (the default) measures capacity.
 THINK = float(os.environ.get("CLIENTPORTAL_THINK", "0"))
 
@@ -31,7 +33,8 @@ class _LoggedIn(_User):
     abstract = True
 
     def on_start(self):
-        for name, value in next(_sessions).items():
+        self.person = next(_people)
+        for name, value in SESSIONS[self.person].items():
             self.client.cookies.set(name, value)
         self.portal = f"/portal/p/{SEED['portal']}/"
 
@@ -59,6 +62,21 @@ class PortalDownloader(_LoggedIn):
     @task
     def download(self):
         self.fetch(SEED["shares"], "download (x-accel)")
+
+
+class PortalSpreadDownloader(_LoggedIn):
+    """The same downloads, each person from their own matter's portal (``seats`` of
+    deploy/seed.py): people spread over several portals, as a firm's clients are, rather
+    than all queuing on one portal's delivery chain."""
+
+    def on_start(self):
+        super().on_start()
+        seat = SEED["seats"][self.person]
+        self.portal, self.shares = f"/portal/p/{seat['portal']}/", seat["shares"]
+
+    @task
+    def download(self):
+        self.fetch(self.shares, "download (x-accel, spread)")
 
 
 class PortalLargeDownloader(_LoggedIn):

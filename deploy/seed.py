@@ -1,4 +1,4 @@
-"""Data of the reference stack: a firm's staff member, one client, its portal and people."""
+"""Data of the reference stack: a firm's staff member, one client, its portals and people."""
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -47,12 +47,22 @@ def login_collection():
     return collection
 
 
-def seed(users=1, documents=5, large=0, large_size=20 * 1024 * 1024, public=0, private=0):
-    """``documents`` small files shared onto the portal; ``large`` files of ``large_size``
-    shared too (the offload's bytes/s); ``public`` small documents never shared, which
-    Wagtail's own serve view may send to anyone (the load test's Wagtail baseline);
+def seed(
+    users=1, documents=5, large=0, large_size=20 * 1024 * 1024, public=0, private=0, matters=0
+):
+    """Everyone is on the portal "Dokumenty"; ``documents`` small files shared onto it;
+    ``large`` files of ``large_size`` shared too (the offload's bytes/s); ``public``
+    small documents never shared, which Wagtail's own serve view may send to anyone (the
+    load test's Wagtail baseline);
     ``private`` small documents never shared, in a collection that Wagtail shows only to
-    logged-in people (its own way to keep a file private: the like-for-like baseline)."""
+    logged-in people (its own way to keep a file private: the like-for-like baseline).
+
+    ``matters`` more portals ("Sprawa 0", …) of the same client, with the small files
+    shared onto each too; person *i* is also on matter *i* mod ``matters``. A delivery
+    locks its portal's row (the delivery chain), so 50 people downloading from one
+    portal queue on one lock: the worst case. Spread over the matters, as a firm's
+    clients would be, the same people contend as in real use ("seats": per person,
+    the matter's portal and its shares)."""
     User = get_user_model()
     staff = User.objects.create_superuser(
         "kancelaria@example.com", "kancelaria@example.com", PASSWORD
@@ -60,6 +70,9 @@ def seed(users=1, documents=5, large=0, large_size=20 * 1024 * 1024, public=0, p
     client = Client.objects.create(name="Alfa Sp. z o.o.")
     portal = Portal.objects.create(client=client, name="Dokumenty")
     emails = people(client, portal, users)
+    spread = [Portal.objects.create(client=client, name=f"Sprawa {k}") for k in range(matters)]
+    for i, email in enumerate(emails if spread else ()):
+        PortalUser.objects.get(user__email=email).portals.add(spread[i % matters])
     Document = get_document_model()
     docs = [
         Document.objects.create(
@@ -90,6 +103,9 @@ def seed(users=1, documents=5, large=0, large_size=20 * 1024 * 1024, public=0, p
         for n in range(private)
     ]
     shares = services.share_items(staff, [portal], docs).created
+    on_matter = {p.pk: [] for p in spread}
+    for share in services.share_items(staff, spread, docs).created if spread else ():
+        on_matter[share.portal_id].append(share.pk)
     large_shares = services.share_items(staff, [portal], big).created if big else []
     return {
         "large_shares": [s.pk for s in large_shares],
@@ -102,4 +118,8 @@ def seed(users=1, documents=5, large=0, large_size=20 * 1024 * 1024, public=0, p
         "portal": portal.pk,
         "shares": [s.pk for s in shares],
         "files": [d.file.name for d in docs],
+        "seats": [
+            {"portal": spread[i % matters].pk, "shares": on_matter[spread[i % matters].pk]}
+            for i in range(len(emails) if spread else 0)
+        ],
     }
