@@ -2,7 +2,9 @@
 
 Boots the stack (nginx → gunicorn ×4 → PostgreSQL, Redis, two db_workers; needs
 PostgreSQL at DATABASE_URL and nginx), seeds 50 people and 20 documents of 20 KiB,
-then runs locust headless six times, loopback only, with no think time (capacity):
+waits until the workers have sent the seeding's notifications, then runs locust
+headless once per user class below (the small downloads ``--rounds`` times), loopback
+only, with no think time (capacity):
 
 1. ``PortalClient``: each user logs in with its emailed code, then browses the
    first page (2), searches (1) and downloads (4) through the x-accel offload;
