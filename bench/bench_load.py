@@ -84,7 +84,8 @@ def wait_for_outbox(stack, timeout=300):
     while time.monotonic() - started < timeout:
         waiting = stack.run_python(
             "from wagtail_clientportal.models import Notification\n"
-            "result = Notification.objects.filter(status__in=('queued', 'sending')).count()"
+            "S = Notification.Status\n"
+            "result = Notification.objects.filter(status__in=(S.QUEUED, S.SENDING)).count()"
         )
         if not waiting:
             return time.monotonic() - started

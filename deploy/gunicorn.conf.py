@@ -13,9 +13,10 @@ max_requests = 2000
 max_requests_jitter = 200
 # Django and Wagtail are imported once, in the master, and every worker is forked from
 # it: a worker recycled by max_requests starts at once instead of spending about 1.4 s
-# of CPU importing them again while its requests wait. Nothing opens a database or Redis
-# connection at import (when_ready below checks); each worker opens its own. A new
-# release of the code needs a restart of gunicorn, not a HUP.
+# of CPU importing them again while its requests wait. Nothing opens a database
+# connection at import (when_ready below checks); each worker opens its own, and
+# redis-py's pool starts afresh in a forked process. A new release of the code needs a
+# restart of gunicorn, not a HUP.
 preload_app = True
 
 # Only nginx on this machine talks to gunicorn; the X-Forwarded-* it sets are trusted.

@@ -71,8 +71,11 @@ def seed(
     portal = Portal.objects.create(client=client, name="Dokumenty")
     emails = people(client, portal, users)
     spread = [Portal.objects.create(client=client, name=f"Sprawa {k}") for k in range(matters)]
-    for i, email in enumerate(emails if spread else ()):
-        PortalUser.objects.get(user__email=email).portals.add(spread[i % matters])
+    # Person i's matter; people() made them in this order.
+    seat_of = [spread[i % matters] for i in range(len(emails))] if spread else []
+    members = PortalUser.objects.filter(client=client).order_by("pk") if spread else []
+    for member, matter in zip(members, seat_of, strict=True):
+        member.portals.add(matter)
     Document = get_document_model()
     docs = [
         Document.objects.create(
@@ -104,8 +107,9 @@ def seed(
     ]
     shares = services.share_items(staff, [portal], docs).created
     on_matter = {p.pk: [] for p in spread}
-    for share in services.share_items(staff, spread, docs).created if spread else ():
-        on_matter[share.portal_id].append(share.pk)
+    if spread:
+        for share in services.share_items(staff, spread, docs).created:
+            on_matter[share.portal_id].append(share.pk)
     large_shares = services.share_items(staff, [portal], big).created if big else []
     return {
         "large_shares": [s.pk for s in large_shares],
@@ -118,8 +122,5 @@ def seed(
         "portal": portal.pk,
         "shares": [s.pk for s in shares],
         "files": [d.file.name for d in docs],
-        "seats": [
-            {"portal": spread[i % matters].pk, "shares": on_matter[spread[i % matters].pk]}
-            for i in range(len(emails) if spread else 0)
-        ],
+        "seats": [{"portal": m.pk, "shares": on_matter[m.pk]} for m in seat_of],
     }
